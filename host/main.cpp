@@ -1,0 +1,67 @@
+// jobhost CLI: parses the command name, calls the core, maps errors to exit codes.
+#include <jobhost/abi.h>
+#include <jobhost/version.hpp>
+
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+
+namespace {
+
+using Command = std::function<int(const std::vector<std::string>&)>;
+
+struct CommandInfo {
+  Command run;
+  const char* summary;
+};
+
+const std::map<std::string, CommandInfo>& commands() {
+  using namespace jobhost::cli;
+  static const std::map<std::string, CommandInfo> table = {
+      {"plugins", {cmd_plugins, "list loaded plugins, job types and refused files"}},
+  };
+  return table;
+}
+
+void print_help() {
+  std::cout << "usage: jobhost COMMAND [OPTIONS]\n\njobhost " JOBHOST_VERSION
+               " - a native, plugin-based data-pipeline orchestrator\n\ncommands:\n";
+  for (auto& [name, info] : commands()) std::cout << "  " << name << "\t" << info.summary << "\n";
+  std::cout << "\nRun 'jobhost COMMAND --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help();
+    return args.empty() ? jobhost::cli::kBadInput : jobhost::cli::kOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "jobhost " JOBHOST_VERSION " (plugin ABI " << JH_ABI_MAJOR << "." << JH_ABI_MINOR
+              << ")\n";
+    return 0;
+  }
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    std::cerr << "jobhost: unknown command '" << args[0] << "' (see jobhost --help)\n";
+    return jobhost::cli::kBadInput;
+  }
+  try {
+    return it->second.run({args.begin() + 1, args.end()});
+  } catch (const jobhost::cli::UsageError& e) {
+    std::cerr << "jobhost " << args[0] << ": " << e.what() << " (see jobhost " << args[0]
+              << " --help)\n";
+    return jobhost::cli::kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "jobhost " << args[0] << ": internal error: " << e.what() << "\n";
+    return jobhost::cli::kInternal;
+  }
+}

@@ -1,0 +1,64 @@
+// jobhost plugins [--json] [--plugin-path DIR]... [--allow-insecure-plugins]
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace jobhost::cli {
+namespace {
+
+const char* kHelp = R"(usage: jobhost plugins [--json] [--plugin-path DIR]... [--allow-insecure-plugins]
+
+Lists every loaded plugin (file, name, version, ABI version) and its job types, and every
+refused file with the reason. Exit code 0 when everything loaded, 2 when a file was refused.
+Plugins are searched in --plugin-path, $JOBHOST_PLUGIN_PATH, the host config's plugin_path,
+and <exe dir>/../lib/jobhost/plugins.
+)";
+
+boost::json::object to_json(const PluginRegistry& reg) {
+  boost::json::array plugins, refused;
+  for (auto& p : reg.plugins()) {
+    boost::json::array types;
+    for (auto& t : p.job_types) {
+      auto* ref = reg.find(t);
+      types.push_back({{"name", t}, {"summary", ref->summary}, {"version", ref->version},
+                       {"config_example", ref->config_example}});
+    }
+    plugins.push_back({{"file", p.file}, {"name", p.name}, {"version", p.version},
+                       {"description", p.description},
+                       {"abi", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)},
+                       {"job_types", std::move(types)}});
+  }
+  for (auto& r : reg.refused()) refused.push_back({{"file", r.file}, {"reason", r.reason}});
+  return {{"plugins", std::move(plugins)}, {"refused", std::move(refused)}};
+}
+
+}  // namespace
+
+int cmd_plugins(const std::vector<std::string>& argv) {
+  Args args(argv, {{"--json"}, {"--help"}, {"--plugin-path", true, true},
+                   {"--allow-insecure-plugins"}, {"--config", true}});
+  if (args.flag("--help")) {
+    std::cout << kHelp;
+    return kOk;
+  }
+  if (!args.positional().empty()) throw UsageError("plugins takes no positional arguments");
+  PluginRegistry reg({args.flag("--allow-insecure-plugins")});
+  for (auto& dir : plugin_search_path(args.values("--plugin-path"), {})) reg.load_path(dir);
+
+  if (args.flag("--json")) {
+    std::cout << boost::json::serialize(to_json(reg)) << "\n";
+  } else {
+    for (auto& p : reg.plugins()) {
+      std::cout << p.name << " " << p.version << "  (ABI " << p.abi_major << "." << p.abi_minor
+                << ")  " << p.file << "\n";
+      for (auto& t : p.job_types) std::cout << "  " << t << "  " << reg.find(t)->summary << "\n";
+    }
+    for (auto& r : reg.refused()) std::cerr << "refused: " << r.file << ": " << r.reason << "\n";
+  }
+  return reg.refused().empty() ? kOk : kBadInput;
+}
+
+}  // namespace jobhost::cli

@@ -1,0 +1,15 @@
+// CLI commands. Each takes the arguments after its name and returns the process exit code:
+// 0 success, 1 the pipeline ran and something failed, 2 bad input or usage, 3 internal error,
+// 130/143 interrupted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace jobhost::cli {
+
+enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kInternal = 3 };
+
+int cmd_plugins(const std::vector<std::string>& args);
+
+}  // namespace jobhost::cli

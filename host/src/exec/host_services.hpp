@@ -1,0 +1,46 @@
+// The host side of the ABI: jh_job_ctx (one job attempt) and the jh_host service table.
+//
+// Every service copies data in or out at the call, so the same table can later be served
+// from a worker process.
+#pragma once
+
+#include <jobhost/abi.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <toml++/toml.h>
+
+// Defined in the global namespace: abi.h declares it there as an opaque struct.
+struct jh_job_ctx {
+  using LogSink = std::function<void(jh_log_level, std::string_view)>;
+  using InputLookup =
+      std::function<std::optional<std::string>(std::string_view job, std::string_view key)>;
+
+  const toml::table* config = nullptr;           // the job's resolved [config]
+  const std::atomic<bool>* cancel = nullptr;     // set by timeout, fail_fast, signals
+  LogSink log;                                   // null: spdlog, tagged with `log_tag`
+  InputLookup inputs;                            // upstream outputs; null: none
+  std::string log_tag;                           // "<run id> <job>"
+
+  std::atomic<uint32_t> progress_permyriad{0};
+  std::mutex mu;                                 // guards what follows
+  std::string error;
+  std::string progress_note;
+  std::map<std::string, double, std::less<>> metrics;
+  std::map<std::string, std::string, std::less<>> outputs;
+};
+
+namespace jobhost {
+
+// The one table handed to every plugin call. Static; never NULL.
+const jh_host* host_services_table();
+
+// Where the secrets extension looks for <name> files (besides JOBHOST_SECRET_<NAME> env vars).
+void set_secrets_dir(std::string dir);
+
+}  // namespace jobhost

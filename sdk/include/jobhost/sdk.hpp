@@ -1,0 +1,359 @@
+// Header-only C++17 layer over abi.h for plugin authors.
+//
+// Needs no host symbols and no Boost: a plugin built with any C++17 compiler and any
+// standard library works with any jobhost host of the same ABI major.
+//
+//   #include <jobhost/sdk.hpp>
+//   jobhost::Status hello(jobhost::Context& ctx) {
+//     ctx.log_info("hello " + ctx.get_or<std::string>("name", "world"));
+//     return jobhost::Status::ok();
+//   }
+//   JOBHOST_PLUGIN("hello", "1.0.0", "Says hello",
+//                  JOBHOST_JOB(hello, "Logs a greeting", "1.0.0", "name = \"you\""));
+//
+// Exceptions thrown by job code never cross the ABI: the boundary turns them into a
+// failure with their message, retryable by default, fatal for jobhost::FatalError.
+#ifndef JOBHOST_SDK_HPP
+#define JOBHOST_SDK_HPP
+
+#include <jobhost/abi.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace jobhost {
+
+// Throw to fail the attempt without retries (bad config, bad data).
+class FatalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throw to fail the attempt with retries (the default for any other exception).
+class RetryableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a job returns.
+class Status {
+ public:
+  static Status ok() { return Status(JH_STATUS_OK, {}); }
+  static Status retry(std::string message) { return Status(JH_STATUS_RETRY, std::move(message)); }
+  static Status fatal(std::string message) { return Status(JH_STATUS_FATAL, std::move(message)); }
+  static Status cancelled() { return Status(JH_STATUS_CANCELLED, "cancelled"); }
+  static Status skipped(std::string reason = {}) {
+    return Status(JH_STATUS_SKIPPED, std::move(reason));
+  }
+
+  jh_status code() const { return code_; }
+  const std::string& message() const { return message_; }
+  bool is_ok() const { return code_ == JH_STATUS_OK; }
+
+ private:
+  Status(jh_status code, std::string message) : code_(code), message_(std::move(message)) {}
+  jh_status code_;
+  std::string message_;
+};
+
+namespace detail {
+inline jh_str to_jh(std::string_view s) { return jh_str{s.data(), s.size()}; }
+inline std::string_view from_jh(jh_str s) {
+  return s.data ? std::string_view(s.data, static_cast<size_t>(s.size)) : std::string_view();
+}
+
+// Calls a (buf, cap, len) host service, growing the buffer until the text fits.
+template <class Call>
+jh_result copy_out(Call&& call, std::string& out) {
+  out.resize(256);
+  for (;;) {
+    uint64_t len = 0;
+    jh_result r = call(out.data(), static_cast<uint64_t>(out.size()), &len);
+    if (r != JH_OK) return r;
+    if (len < out.size()) {
+      out.resize(static_cast<size_t>(len));
+      return JH_OK;
+    }
+    out.resize(static_cast<size_t>(len) + 1);
+  }
+}
+}  // namespace detail
+
+// The job's view of the host for one attempt. Cheap to copy; valid while run() lasts.
+class Context {
+ public:
+  Context(const jh_host* host, jh_job_ctx* ctx, const jh_run_info* info)
+      : host_(host), ctx_(ctx), info_(info) {}
+
+  // --- run facts ---
+  std::string_view run_id() const { return detail::from_jh(info_->run_id); }
+  std::string_view pipeline() const { return detail::from_jh(info_->pipeline); }
+  std::string_view job_name() const { return detail::from_jh(info_->job_name); }
+  std::string_view job_type() const { return detail::from_jh(info_->job_type); }
+  std::string_view logical_date() const { return detail::from_jh(info_->logical_date); }
+  std::string_view scratch_dir() const { return detail::from_jh(info_->scratch_dir); }
+  uint32_t attempt() const { return info_->attempt; }
+  uint32_t max_attempts() const { return info_->max_attempts; }
+  // The end of this attempt's timeout, if it has one.
+  std::optional<std::chrono::system_clock::time_point> deadline() const {
+    if (info_->deadline_unix_ms == 0) return std::nullopt;
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(info_->deadline_unix_ms));
+  }
+
+  // --- logging and reporting ---
+  void log(jh_log_level level, std::string_view msg) const {
+    host_->log(ctx_, level, detail::to_jh(msg));
+  }
+  void log_debug(std::string_view msg) const { log(JH_LOG_DEBUG, msg); }
+  void log_info(std::string_view msg) const { log(JH_LOG_INFO, msg); }
+  void log_warn(std::string_view msg) const { log(JH_LOG_WARN, msg); }
+  void log_error(std::string_view msg) const { log(JH_LOG_ERROR, msg); }
+  bool cancelled() const { return host_->is_cancelled(ctx_) != 0; }
+  // fraction in [0, 1].
+  void progress(double fraction, std::string_view note = {}) const {
+    if (fraction < 0) fraction = 0;
+    if (fraction > 1) fraction = 1;
+    host_->progress(ctx_, static_cast<uint32_t>(fraction * 10000.0), detail::to_jh(note));
+  }
+  void metric(std::string_view name, double value) const {
+    host_->metric(ctx_, detail::to_jh(name), value);
+  }
+
+  // --- config ---
+  jh_value_type type_of(std::string_view path) const {
+    return host_->config_type(ctx_, detail::to_jh(path));
+  }
+  bool has(std::string_view path) const { return type_of(path) != JH_TYPE_NONE; }
+
+  // T is bool, an integer type, double or std::string. nullopt when the path is absent;
+  // FatalError when it has another type (a config mistake will not fix itself on retry).
+  template <class T>
+  std::optional<T> get(std::string_view path) const {
+    jh_str p = detail::to_jh(path);
+    jh_result r;
+    T value{};
+    if constexpr (std::is_same_v<T, bool>) {
+      int32_t b = 0;
+      r = host_->config_bool(ctx_, p, &b);
+      value = b != 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      int64_t i = 0;
+      r = host_->config_int(ctx_, p, &i);
+      if (r == JH_OK && (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                         (i > 0 && static_cast<uint64_t>(i) >
+                                       static_cast<uint64_t>(std::numeric_limits<T>::max()))))
+        r = JH_E_RANGE;
+      value = static_cast<T>(i);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      double d = 0;
+      r = host_->config_double(ctx_, p, &d);
+      value = static_cast<T>(d);
+    } else {
+      static_assert(std::is_same_v<T, std::string>, "get<T>: bool, integers, double or std::string");
+      r = detail::copy_out(
+          [&](char* b, uint64_t cap, uint64_t* len) { return host_->config_string(ctx_, p, b, cap, len); },
+          value);
+    }
+    if (r == JH_E_MISSING) return std::nullopt;
+    if (r != JH_OK) throw FatalError(config_error(path, r));
+    return value;
+  }
+  template <class T>
+  T get_or(std::string_view path, T fallback) const {
+    auto v = get<T>(path);
+    return v ? *v : std::move(fallback);
+  }
+  std::string get_or(std::string_view path, const char* fallback) const {
+    return get_or<std::string>(path, std::string(fallback));
+  }
+  // FatalError naming the key when it is absent.
+  template <class T>
+  T require(std::string_view path) const {
+    auto v = get<T>(path);
+    if (!v) throw FatalError("config: missing required key '" + std::string(path) + "'");
+    return *v;
+  }
+  // Elements of an array or keys of a table; 0 when absent.
+  uint64_t size_of(std::string_view path) const {
+    uint64_t n = 0;
+    return host_->config_size(ctx_, detail::to_jh(path), &n) == JH_OK ? n : 0;
+  }
+  // Keys of a table in file order; empty when absent.
+  std::vector<std::string> keys(std::string_view path) const {
+    std::vector<std::string> out;
+    uint64_t n = size_of(path);
+    if (type_of(path) != JH_TYPE_TABLE) return out;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string k;
+      if (detail::copy_out([&](char* b, uint64_t cap, uint64_t* len) {
+            return host_->config_key(ctx_, detail::to_jh(path), i, b, cap, len);
+          }, k) == JH_OK)
+        out.push_back(std::move(k));
+    }
+    return out;
+  }
+  // A string or an array of strings, as a list; empty when absent.
+  std::vector<std::string> strings(std::string_view path) const {
+    std::vector<std::string> out;
+    jh_value_type t = type_of(path);
+    if (t == JH_TYPE_STRING) {
+      out.push_back(require<std::string>(path));
+    } else if (t == JH_TYPE_ARRAY) {
+      uint64_t n = size_of(path);
+      for (uint64_t i = 0; i < n; ++i)
+        out.push_back(require<std::string>(std::string(path) + "[" + std::to_string(i) + "]"));
+    } else if (t != JH_TYPE_NONE) {
+      throw FatalError("config: '" + std::string(path) + "' must be a string or an array of strings");
+    }
+    return out;
+  }
+
+  // --- data exchange ---
+  void set_output(std::string_view key, std::string_view value) const {
+    host_->output_set(ctx_, detail::to_jh(key), detail::to_jh(value));
+  }
+  void set_output(std::string_view key, double value) const {
+    std::string s = std::to_string(value);
+    set_output(key, std::string_view(s));
+  }
+  std::optional<std::string> input(std::string_view upstream_job, std::string_view key) const {
+    std::string v;
+    jh_result r = detail::copy_out([&](char* b, uint64_t cap, uint64_t* len) {
+      return host_->input_get(ctx_, detail::to_jh(upstream_job), detail::to_jh(key), b, cap, len);
+    }, v);
+    if (r != JH_OK) return std::nullopt;
+    return v;
+  }
+
+  // A secret from the host's secret store (env or files); nullopt when unknown or when the
+  // host offers no secrets extension.
+  std::optional<std::string> secret(std::string_view name) const {
+    auto* ext = static_cast<const jh_secrets_v1*>(host_->get_extension(JH_EXT_SECRETS));
+    if (!ext || ext->struct_size < sizeof(jh_secrets_v1)) return std::nullopt;
+    std::string v;
+    jh_result r = detail::copy_out([&](char* b, uint64_t cap, uint64_t* len) {
+      return ext->get(ctx_, detail::to_jh(name), b, cap, len);
+    }, v);
+    if (r != JH_OK) return std::nullopt;
+    return v;
+  }
+
+  const jh_host* host() const { return host_; }
+  jh_job_ctx* raw() const { return ctx_; }
+
+ private:
+  static std::string config_error(std::string_view path, jh_result r) {
+    const char* why = r == JH_E_TYPE ? "has the wrong type" : r == JH_E_RANGE ? "is out of range"
+                                                                              : "is invalid";
+    return "config: '" + std::string(path) + "' " + why;
+  }
+  const jh_host* host_;
+  jh_job_ctx* ctx_;
+  const jh_run_info* info_;
+};
+
+using JobFunction = Status (*)(Context&);
+
+namespace detail {
+
+// A job type as the plugin publishes it: the C struct first (standard layout), so the
+// host's `self` pointer leads back to the C++ function.
+struct JobEntry {
+  jh_job_type c;
+  JobFunction fn;
+};
+
+// Runs fn and maps every outcome, exceptions included, onto a status + message.
+inline jh_status invoke_job(JobFunction fn, const jh_host* host, jh_job_ctx* ctx,
+                            const jh_run_info* info) noexcept {
+  auto fail = [&](jh_status code, std::string_view msg) {
+    host->set_error(ctx, to_jh(msg));
+    return code;
+  };
+  try {
+    Context context(host, ctx, info);
+    Status st = fn(context);
+    if (!st.message().empty() && st.code() != JH_STATUS_OK) host->set_error(ctx, to_jh(st.message()));
+    return st.code();
+  } catch (const FatalError& e) {
+    return fail(JH_STATUS_FATAL, e.what());
+  } catch (const std::exception& e) {
+    return fail(JH_STATUS_RETRY, e.what());
+  } catch (...) {
+    return fail(JH_STATUS_RETRY, "unknown exception");
+  }
+}
+
+inline jh_status JH_CALL run_trampoline(const jh_job_type* self, const jh_host* host,
+                                        jh_job_ctx* ctx, const jh_run_info* info) {
+  return invoke_job(reinterpret_cast<const JobEntry*>(self)->fn, host, ctx, info);
+}
+
+}  // namespace detail
+
+// Describes one job type of a plugin; see JOBHOST_JOB.
+inline detail::JobEntry job(const char* name, const char* summary, const char* version,
+                            const char* config_example, JobFunction fn) {
+  detail::JobEntry e{};
+  e.c.struct_size = sizeof(jh_job_type);
+  e.c.name = name;
+  e.c.summary = summary;
+  e.c.version = version;
+  e.c.config_example = config_example;
+  e.c.run = &detail::run_trampoline;
+  e.fn = fn;
+  return e;
+}
+
+namespace detail {
+template <size_t N>
+struct PluginStorage {
+  JobEntry entries[N];
+  const jh_job_type* pointers[N];
+  jh_plugin plugin;
+};
+
+// Called once, by the host, under its loader lock.
+template <class... Jobs>
+const jh_plugin* make_plugin(const char* name, const char* version, const char* description,
+                             Jobs... jobs) {
+  static PluginStorage<sizeof...(Jobs)> storage{{jobs...}, {}, {}};
+  static const jh_plugin* plugin = [&] {
+    for (size_t i = 0; i < sizeof...(Jobs); ++i) storage.pointers[i] = &storage.entries[i].c;
+    jh_plugin& p = storage.plugin;
+    p.magic = JH_ABI_MAGIC;
+    p.struct_size = sizeof(jh_plugin);
+    p.abi_major = JH_ABI_MAJOR;
+    p.abi_minor = JH_ABI_MINOR;
+    p.name = name;
+    p.version = version;
+    p.description = description;
+    p.job_type_count = static_cast<uint32_t>(sizeof...(Jobs));
+    p.job_types = storage.pointers;
+    return &p;
+  }();
+  return plugin;
+}
+}  // namespace detail
+
+}  // namespace jobhost
+
+// JOBHOST_JOB(function, summary, version, config_example): a job type named after the function.
+#define JOBHOST_JOB(fn, summary, version, example) ::jobhost::job(#fn, summary, version, example, &fn)
+
+// JOBHOST_PLUGIN(name, version, description, JOBHOST_JOB(...)...): defines the entry symbol.
+// Use it in exactly one source file of the plugin.
+#define JOBHOST_PLUGIN(name, version, description, ...)                                   \
+  extern "C" JH_EXPORT const jh_plugin* JH_CALL jobhost_plugin_entry(void) {              \
+    return ::jobhost::detail::make_plugin(name, version, description, __VA_ARGS__);        \
+  }
+
+#endif  // JOBHOST_SDK_HPP
