@@ -1,0 +1,43 @@
+// Runs one attempt of one job type in this process and collects what it reported.
+#pragma once
+
+#include <jobhost/abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "exec/host_services.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace jobhost {
+
+struct AttemptInput {
+  std::string run_id;
+  std::string pipeline;
+  std::string job_name;
+  std::string logical_date;
+  std::string scratch_dir;
+  uint32_t attempt = 1;
+  uint32_t max_attempts = 1;
+  int64_t deadline_unix_ms = 0;
+  const toml::table* config = nullptr;  // the job's resolved [config]; null = empty
+  const std::atomic<bool>* cancel = nullptr;
+  jh_job_ctx::LogSink log;              // null: spdlog, tagged "<run id> <job>"
+  jh_job_ctx::InputLookup inputs;
+};
+
+struct AttemptResult {
+  jh_status status = JH_STATUS_FATAL;
+  std::string error;  // empty on success
+  std::map<std::string, double, std::less<>> metrics;
+  std::map<std::string, std::string, std::less<>> outputs;
+};
+
+// Calls the job type's run() with a fresh jh_job_ctx. Never throws; an unknown status from
+// a plugin becomes a fatal failure.
+AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in);
+
+}  // namespace jobhost

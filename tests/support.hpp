@@ -1,0 +1,54 @@
+// Test helpers: a loaded plugin registry over the build's plugins, and one-call job runs.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <toml++/toml.h>
+
+#include "exec/attempt.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace jobhost::test {
+
+// The plugins built in this tree (build/lib/jobhost/plugins), loaded once per process.
+inline const PluginRegistry& built_plugins() {
+  static PluginRegistry* reg = [] {
+    auto* r = new PluginRegistry();
+    r->load_path(JOBHOST_TEST_PLUGIN_DIR);
+    return r;
+  }();
+  return *reg;
+}
+
+// Runs job type `type` with a TOML [config] body; the log goes to `log` when given.
+inline AttemptResult run_job(const std::string& type, const std::string& config_toml,
+                             std::string* log = nullptr, const std::atomic<bool>* cancel = nullptr) {
+  auto* ref = built_plugins().find(type);
+  if (!ref) throw std::runtime_error("job type not built: " + type);
+  toml::table config = toml::parse(config_toml);
+  AttemptInput in;
+  in.run_id = "test-run";
+  in.pipeline = "test";
+  in.job_name = "job";
+  in.logical_date = "2026-11-28";
+  in.config = &config;
+  in.cancel = cancel;
+  if (log) in.log = [log](jh_log_level, std::string_view line) { *log += std::string(line) + "\n"; };
+  return run_attempt(*ref, in);
+}
+
+// A fresh directory under the system temp folder, removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "jobhost-test-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string str(const std::string& name = "") const { return (path / name).string(); }
+};
+
+}  // namespace jobhost::test
