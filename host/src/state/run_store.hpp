@@ -1,0 +1,166 @@
+// Durable run state in one SQLite file (WAL): runs, job attempts, outputs, metrics, and the
+// pipeline definition as it was run. One writer thread batches changes (group commit).
+//
+// A run is identified by (pipeline, logical_date): rerunning the same pair reuses the run
+// row and appends attempts under a new `try_number`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace jobhost::state {
+
+// Job states, as stored (lower-case names) and shown.
+enum class JobState { pending, running, up_for_retry, success, failed, upstream_failed, skipped, cancelled };
+const char* to_string(JobState s);
+std::optional<JobState> job_state_from_string(std::string_view s);
+
+// Opening or using the store failed in a way the user must fix (corrupt file, unwritable
+// folder, schema newer than this jobhost). The message names the file. Exit code 2.
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct StoreOptions {
+  std::string path = ".jobhost/state.db";
+  bool synchronous_full = false;  // default NORMAL (durable across process crashes in WAL)
+  // Upper bound on how long the writer waits to gather a batch.
+  std::chrono::microseconds max_batch_delay{2000};
+};
+
+// Who holds the run lock for a (pipeline, logical date).
+struct LockHolder {
+  int64_t pid = 0;
+  std::string hostname;
+  std::string started_at;  // ISO-8601 UTC
+};
+
+// What an earlier run left for one job: drives skipping on rerun.
+struct PriorJob {
+  JobState state = JobState::pending;
+  std::string config_hash;  // hash of the job's definition when it last ran
+  int attempts = 0;
+  std::map<std::string, std::string> outputs;
+};
+
+struct RunSummary {
+  std::string run_id;
+  std::string pipeline;
+  std::string logical_date;
+  std::string status;      // running | success | failed | cancelled
+  std::string started_at;  // ISO-8601 UTC
+  std::string ended_at;    // empty while running
+  int64_t duration_ms = 0;
+  int try_number = 0;
+  std::map<std::string, int> counts_by_state;
+};
+
+struct AttemptRecord {
+  std::string job;
+  int try_number = 0;
+  int attempt = 0;
+  std::string state;  // final state of the attempt
+  std::string started_at, ended_at;
+  int64_t duration_ms = 0;
+  std::string error;
+};
+
+struct JobRecord {
+  std::string job;
+  std::string state;
+  int attempts = 0;
+  int64_t duration_ms = 0;  // of the last attempt
+  std::string error;
+  std::map<std::string, double> metrics;
+  std::map<std::string, std::string> outputs;
+};
+
+struct RunDetail {
+  RunSummary summary;
+  std::string params_json;
+  std::string file_hash;
+  std::vector<JobRecord> jobs;
+};
+
+struct JobHistory {
+  std::vector<AttemptRecord> attempts;  // newest first
+  int64_t p50_ms = 0, p95_ms = 0;       // over successful attempts
+  double failure_rate = 0;              // failed attempts / all finished attempts
+};
+
+struct RunBegin {
+  std::string pipeline;
+  std::string logical_date;
+  std::string params_json;
+  std::string file_hash;    // of the pipeline file's bytes
+  std::string definition;   // the pipeline file text as run
+};
+
+struct RunHandle {
+  std::string run_id;
+  int try_number = 1;
+  bool existed = false;                     // an earlier try of this (pipeline, date) exists
+  std::string previous_file_hash;           // empty when !existed
+  std::map<std::string, PriorJob> prior;    // job -> what earlier tries left
+  int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
+};
+
+class RunStore {
+ public:
+  // Creates the folder and file when missing, migrates older schemas forward, refuses
+  // newer ones. Throws StoreError with the path in the message.
+  static std::unique_ptr<RunStore> open(const StoreOptions& options);
+  virtual ~RunStore() = default;
+
+  // Takes the lock for (pipeline, date) for this process. Returns the holder when another
+  // LIVE process holds it (nothing taken); a stale lock (dead pid on this host) is taken over.
+  virtual std::optional<LockHolder> try_lock(const std::string& pipeline,
+                                             const std::string& logical_date) = 0;
+  virtual void unlock(const std::string& pipeline, const std::string& logical_date) = 0;
+
+  // Creates the run (or the next try of it) and reports what earlier tries left. Attempts
+  // left `running` by a dead host are recorded as failed ("host lost").
+  virtual RunHandle begin_run(const RunBegin& begin) = 0;
+
+  // Asynchronous, batched by the writer thread. Order is preserved.
+  virtual void job_started(const std::string& run_id, int try_number, const std::string& job,
+                           int attempt, const std::string& config_hash) = 0;
+  virtual void job_finished(const std::string& run_id, int try_number, const std::string& job,
+                            int attempt, JobState state, const std::string& error,
+                            int64_t duration_ms, const std::map<std::string, double>& metrics,
+                            const std::map<std::string, std::string>& outputs) = 0;
+  // A job that never ran this try (skipped, upstream_failed, cancelled before start, or
+  // carried over as success from an earlier try).
+  virtual void job_settled(const std::string& run_id, int try_number, const std::string& job,
+                           JobState state, const std::string& reason) = 0;
+  virtual void finish_run(const std::string& run_id, const std::string& status) = 0;
+
+  // Blocks until every change submitted before the call is committed (durable).
+  virtual void flush() = 0;
+  // Calls `callback` (on the writer thread, quickly) once every change submitted before this
+  // call is committed. Lets the executor release dependants of a success without blocking a
+  // worker; many callbacks share one commit.
+  virtual void when_durable(std::function<void()> callback) = 0;
+
+  // Queries (read the committed state).
+  virtual std::vector<RunSummary> list_runs(const std::optional<std::string>& pipeline,
+                                            int limit) = 0;
+  virtual std::optional<RunDetail> get_run(const std::string& run_id) = 0;
+  virtual std::optional<std::string> find_run_id(const std::string& pipeline,
+                                                 const std::string& logical_date) = 0;
+  virtual JobHistory job_history(const std::string& pipeline, const std::string& job,
+                                 int limit) = 0;
+  virtual int schema_version() = 0;
+};
+
+// The schema version this build writes.
+int current_schema_version();
+
+}  // namespace jobhost::state
