@@ -1,0 +1,18 @@
+// Durations in job config: "250ms", "5s", "1.5m", "1h", or a plain number of seconds.
+#pragma once
+
+#include <chrono>
+#include <jobhost/sdk.hpp>
+#include <string>
+
+namespace jobhost::utilities {
+
+// The duration at config key `key`, or `fallback` when absent. FatalError naming the key
+// when it is malformed or negative.
+std::chrono::milliseconds config_duration(const Context& ctx, const std::string& key,
+                                          std::chrono::milliseconds fallback);
+
+// "1h", "5s", "250ms" (whole units), otherwise "<n> ms".
+std::string format_duration(std::chrono::milliseconds d);
+
+}  // namespace jobhost::utilities
