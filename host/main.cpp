@@ -11,6 +11,9 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "config/diagnostics.hpp"
+#include "exec/pipeline_run.hpp"
+#include "state/run_store.hpp"
 
 namespace {
 
@@ -25,6 +28,10 @@ const std::map<std::string, CommandInfo>& commands() {
   using namespace jobhost::cli;
   static const std::map<std::string, CommandInfo> table = {
       {"plugins", {cmd_plugins, "list loaded plugins, job types and refused files"}},
+      {"validate", {cmd_validate, "check pipeline files (exit 2 with file:line:col errors)"}},
+      {"plan", {cmd_plan, "show order, parallel levels and the critical path"}},
+      {"run", {cmd_run, "run a pipeline for a logical date (resumes earlier runs)"}},
+      {"run-job", {cmd_run_job, "run exactly one job of a pipeline and record it"}},
   };
   return table;
 }
@@ -56,6 +63,15 @@ int main(int argc, char** argv) {
   }
   try {
     return it->second.run({args.begin() + 1, args.end()});
+  } catch (const jobhost::InputError& e) {
+    for (auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
+    return jobhost::cli::kBadInput;
+  } catch (const jobhost::state::StoreError& e) {
+    std::cerr << "jobhost " << args[0] << ": " << e.what() << "\n";
+    return jobhost::cli::kBadInput;
+  } catch (const jobhost::RunLocked& e) {
+    std::cerr << "jobhost " << args[0] << ": " << e.what() << "\n";
+    return jobhost::cli::kBadInput;
   } catch (const jobhost::cli::UsageError& e) {
     std::cerr << "jobhost " << args[0] << ": " << e.what() << " (see jobhost " << args[0]
               << " --help)\n";

@@ -7,11 +7,13 @@ AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in) {
   jh_job_ctx ctx;
   ctx.config = in.config ? in.config : &kEmpty;
   ctx.cancel = in.cancel;
+  ctx.cancel_all = in.cancel_all;
   ctx.log = in.log;
   ctx.inputs = in.inputs;
-  ctx.log_tag = in.run_id + " " + in.job_name;
+  ctx.run_id = in.run_id;
+  ctx.job_name = in.job_name;
 
-  auto s = [](const std::string& v) { return jh_str{v.data(), v.size()}; };
+  auto s = [](std::string_view v) { return jh_str{v.data(), v.size()}; };
   jh_run_info info{};
   info.struct_size = sizeof(jh_run_info);
   info.attempt = in.attempt;

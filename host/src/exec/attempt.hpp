@@ -14,17 +14,19 @@
 
 namespace jobhost {
 
+// Borrowed for the duration of run_attempt().
 struct AttemptInput {
-  std::string run_id;
-  std::string pipeline;
-  std::string job_name;
-  std::string logical_date;
-  std::string scratch_dir;
+  std::string_view run_id;
+  std::string_view pipeline;
+  std::string_view job_name;
+  std::string_view logical_date;
+  std::string_view scratch_dir;
   uint32_t attempt = 1;
   uint32_t max_attempts = 1;
   int64_t deadline_unix_ms = 0;
   const toml::table* config = nullptr;  // the job's resolved [config]; null = empty
-  const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<bool>* cancel = nullptr;      // this attempt (timeouts)
+  const std::atomic<bool>* cancel_all = nullptr;  // the whole run (fail_fast, signals)
   jh_job_ctx::LogSink log;              // null: spdlog, tagged "<run id> <job>"
   jh_job_ctx::InputLookup inputs;
 };

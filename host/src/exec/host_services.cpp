@@ -48,14 +48,17 @@ void JH_CALL svc_log(jh_job_ctx* ctx, jh_log_level level, jh_str message) {
   if (ctx && ctx->log) {
     ctx->log(level, msg);
   } else if (ctx) {
-    spdlog::log(to_spdlog(level), "[{}] {}", ctx->log_tag, msg);
+    spdlog::log(to_spdlog(level), "[{} {}] {}", ctx->run_id, ctx->job_name, msg);
   } else {
     spdlog::log(to_spdlog(level), "[plugin] {}", msg);
   }
 }
 
 int32_t JH_CALL svc_is_cancelled(jh_job_ctx* ctx) {
-  return ctx && ctx->cancel && ctx->cancel->load(std::memory_order_relaxed) ? 1 : 0;
+  if (!ctx) return 0;
+  bool own = ctx->cancel && ctx->cancel->load(std::memory_order_relaxed);
+  bool all = ctx->cancel_all && ctx->cancel_all->load(std::memory_order_relaxed);
+  return own || all ? 1 : 0;
 }
 
 void JH_CALL svc_set_error(jh_job_ctx* ctx, jh_str message) {

@@ -22,10 +22,11 @@ struct jh_job_ctx {
       std::function<std::optional<std::string>(std::string_view job, std::string_view key)>;
 
   const toml::table* config = nullptr;           // the job's resolved [config]
-  const std::atomic<bool>* cancel = nullptr;     // set by timeout, fail_fast, signals
-  LogSink log;                                   // null: spdlog, tagged with `log_tag`
+  const std::atomic<bool>* cancel = nullptr;     // this attempt's flag (timeouts)
+  const std::atomic<bool>* cancel_all = nullptr; // the run's flag (fail_fast, signals)
+  LogSink log;                                   // null: spdlog, tagged with run id and job
   InputLookup inputs;                            // upstream outputs; null: none
-  std::string log_tag;                           // "<run id> <job>"
+  std::string_view run_id, job_name;             // log tag: "[<run id> <job>]"
 
   std::atomic<uint32_t> progress_permyriad{0};
   std::mutex mu;                                 // guards what follows

@@ -1,0 +1,275 @@
+// jobhost run FILE ...   and   jobhost run-job FILE JOB --date D
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "config/pipeline_loader.hpp"
+#include "exec/pipeline_run.hpp"
+
+namespace jobhost::cli {
+namespace {
+
+const char* kRunHelp = R"(usage: jobhost run FILE [options]
+
+Runs a pipeline for a logical date. Jobs that succeeded in an earlier run of the same
+(pipeline, date) are not run again; failed, cancelled and never-started ones are.
+
+  --date YYYY-MM-DD     logical date (default: today, UTC); {{ run.logical_date }}
+  --param KEY=VALUE     override a [pipeline.params] default (repeatable)
+  --max-parallel N      jobs running at once (default: pipeline, host config, cores)
+  --only JOB            run only this job (repeatable); others are left as they are
+  --force               rerun every job
+  --force-job JOB       rerun this job and everything downstream (repeatable)
+  --json                print one JSON object with the result on stdout
+  --state PATH          run store (default: $JOBHOST_STATE, host config, .jobhost/state.db)
+  --no-state            keep state in memory only (no resume)
+  --plugin-path DIR     load plugins from DIR (repeatable)
+  --config FILE         host config (default: $JOBHOST_CONFIG, ./jobhost.toml)
+  --log-level LEVEL     trace, debug, info, warn, error, off
+  --cancel-grace DUR    how long cancelled jobs may take to stop (default 5s)
+
+Exit codes: 0 success, 1 a job failed, 2 bad input, 3 internal error, 130/143 interrupted.
+)";
+
+// Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and turns them into a
+// cancellation from a watcher thread. A second signal, or jobs still running after the grace
+// period, ends the process at once with the states recorded so far.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  void start(PipelineRun& run, Millis grace, state::RunStore* store) {
+    thread_ = std::thread([this, &run, grace, store] {
+      timespec tick{0, 100 * 1000 * 1000};
+      while (!done_) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig <= 0) continue;
+        if (signal_ != 0) _exit(128 + sig);  // second signal: no more waiting
+        signal_ = sig;
+        spdlog::warn("received {}: cancelling running jobs, starting no new ones",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM");
+        run.cancel();
+        std::unique_lock lock(mu_);
+        if (!cv_.wait_for(lock, grace + std::chrono::milliseconds(500), [&] { return done_.load(); })) {
+          spdlog::error("jobs did not stop within the grace period; exiting");
+          if (store) store->flush();
+          _exit(128 + sig);
+        }
+      }
+    });
+  }
+  void finish() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  int signal() const { return signal_; }
+
+ private:
+  sigset_t set_;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> signal_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// A live "done/total, running, failed, elapsed" line on a terminal.
+class ProgressLine {
+ public:
+  explicit ProgressLine(size_t total) : total_(total), enabled_(isatty(STDERR_FILENO)) {}
+  void on_state(JobState s) {
+    if (s == JobState::running) ++running_;
+    else if (s != JobState::up_for_retry) {
+      ++done_;
+      if (s == JobState::failed || s == JobState::upstream_failed) ++failed_;
+    }
+    if (s != JobState::running) --running_;
+  }
+  void start() {
+    if (!enabled_) return;
+    start_ = std::chrono::steady_clock::now();
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; })) draw();
+    });
+  }
+  void stop() {
+    if (!enabled_) return;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    draw();
+    std::fprintf(stderr, "\n");
+  }
+
+ private:
+  void draw() {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] running %d, failed %d, %.1fs", done_.load(), total_,
+                 std::max(0, running_.load()), failed_.load(), s);
+  }
+  size_t total_;
+  bool enabled_;
+  std::atomic<size_t> done_{0};
+  std::atomic<int> running_{0}, failed_{0};
+  std::chrono::steady_clock::time_point start_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+void print_summary(const RunReport& r, const PipelineSpec& spec) {
+  if (r.nothing_to_do()) {
+    std::cerr << "nothing to do: all " << r.names.size() << " jobs of " << r.pipeline << " for "
+              << r.logical_date << " succeeded in an earlier run (use --force to rerun)\n";
+    return;
+  }
+  std::map<std::string, int> counts;
+  for (auto& j : r.exec.jobs) counts[state::to_string(j.state)]++;
+  std::cerr << "run " << r.run_id << " (" << r.pipeline << ", " << r.logical_date << ", try "
+            << r.try_number << "): " << r.status << " in " << r.duration_ms << " ms —";
+  for (auto& [k, v] : counts) std::cerr << " " << k << "=" << v;
+  std::cerr << "\n";
+  if (spec.jobs.size() > 1000) return;
+  for (size_t i = 0; i < r.names.size(); ++i) {
+    auto& j = r.exec.jobs[i];
+    if (j.state == JobState::failed || j.state == JobState::upstream_failed || j.state == JobState::cancelled)
+      std::cerr << "  " << r.names[i] << ": " << state::to_string(j.state)
+                << (j.error.empty() ? "" : ": " + j.error) << "\n";
+  }
+}
+
+Millis run_grace(const Args& args) {
+  if (auto v = args.value("--cancel-grace")) {
+    auto d = parse_duration(*v);
+    if (!d) throw UsageError("--cancel-grace must be a duration like 5s");
+    return *d;
+  }
+  return Millis(5000);
+}
+
+int run_common(const Args& args, const std::string& file, std::vector<std::string> only,
+               std::vector<std::string> force_jobs, const std::string& date) {
+  SignalWatcher signals;  // before any thread exists
+  HostConfig host = load_config(args);
+  setup_logging(args, host);
+  auto spec = load_pipeline_file(file);
+  auto plugins = load_plugins(args, host);
+  validate_pipeline(spec, *plugins);
+
+  RunRequest req;
+  req.spec = &spec;
+  req.plugins = plugins.get();
+  req.logical_date = date;
+  for (auto& p : args.values("--param")) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--param needs KEY=VALUE, got '" + p + "'");
+    req.param_overrides.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  if (auto v = args.value("--max-parallel")) {
+    try {
+      req.max_parallel = std::stoi(*v);
+    } catch (...) {
+      req.max_parallel = 0;
+    }
+    if (req.max_parallel < 1) throw UsageError("--max-parallel must be a positive integer");
+  } else if (spec.max_parallel) {
+    req.max_parallel = *spec.max_parallel;
+  } else if (host.max_parallel) {
+    req.max_parallel = *host.max_parallel;
+  }
+  req.cancel_grace = run_grace(args);
+  req.only = std::move(only);
+  req.force = args.flag("--force");
+  req.force_jobs = std::move(force_jobs);
+  if (host.scratch_dir) req.scratch_root = *host.scratch_dir;
+  std::unique_ptr<state::RunStore> store;
+  if (!args.flag("--no-state")) store = open_store(args, host);
+  req.store = store.get();
+  req.log_state_changes = spec.jobs.size() <= 1000 && !isatty(STDERR_FILENO);
+  ProgressLine progress(spec.jobs.size());
+  req.on_state = [&progress](uint32_t, JobState s) { progress.on_state(s); };
+
+  PipelineRun run(std::move(req));
+  signals.start(run, run_grace(args), store.get());
+  progress.start();
+  RunReport report;
+  try {
+    report = run.run();
+  } catch (...) {
+    progress.stop();
+    signals.finish();
+    throw;
+  }
+  progress.stop();
+  signals.finish();
+  for (auto& n : report.notices) spdlog::warn("{}", n);
+  print_summary(report, spec);
+  if (args.flag("--json")) std::cout << run_report_json(report) << std::endl;
+  if (signals.signal()) return 128 + signals.signal();
+  return report.status == "success" ? kOk : kFailed;
+}
+
+}  // namespace
+
+namespace {
+std::vector<OptionSpec> run_options() {
+  return common_options({{"--param", true, true}, {"--date", true}, {"--max-parallel", true},
+                         {"--only", true, true}, {"--json"}, {"--state", true}, {"--no-state"},
+                         {"--force"}, {"--force-job", true, true}, {"--cancel-grace", true}});
+}
+std::string date_arg(const Args& args) {
+  auto d = args.value("--date").value_or(today_utc());
+  if (!valid_logical_date(d)) throw UsageError("--date must be a YYYY-MM-DD date, got '" + d + "'");
+  return d;
+}
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& argv) {
+  Args args(argv, run_options());
+  if (args.flag("--help")) {
+    std::cout << kRunHelp;
+    return kOk;
+  }
+  if (args.positional().size() != 1) throw UsageError("run needs exactly one pipeline file");
+  return run_common(args, args.positional()[0], args.values("--only"), args.values("--force-job"),
+                    date_arg(args));
+}
+
+int cmd_run_job(const std::vector<std::string>& argv) {
+  Args args(argv, run_options());
+  if (args.flag("--help")) {
+    std::cout << "usage: jobhost run-job FILE JOB --date YYYY-MM-DD [run options]\n\n"
+                 "Runs exactly one job of the pipeline (even if it succeeded before), with its\n"
+                 "upstream outputs from the run store, and records it. Engines that run exported\n"
+                 "pipelines call this for each task.\n";
+    return kOk;
+  }
+  if (args.positional().size() != 2) throw UsageError("run-job needs a pipeline file and a job name");
+  if (!args.value("--date")) throw UsageError("run-job needs --date");
+  auto& job = args.positional()[1];
+  return run_common(args, args.positional()[0], {job}, {job}, date_arg(args));
+}
+
+}  // namespace jobhost::cli

@@ -1,0 +1,60 @@
+#include "cli/common.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "exec/host_services.hpp"
+
+namespace jobhost::cli {
+
+std::vector<OptionSpec> common_options(std::vector<OptionSpec> more) {
+  more.push_back({"--config", true});
+  more.push_back({"--plugin-path", true, true});
+  more.push_back({"--allow-insecure-plugins"});
+  more.push_back({"--log-level", true});
+  more.push_back({"--help"});
+  return more;
+}
+
+HostConfig load_config(const Args& args) { return load_host_config(args.value("--config")); }
+
+void setup_logging(const Args& args, const HostConfig& host) {
+  auto logger = spdlog::stderr_color_mt("jobhost");
+  std::string level = args.value("--log-level").value_or(host.log_level);
+  auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off")
+    throw UsageError("--log-level must be trace, debug, info, warn, error or off");
+  logger->set_level(lvl);
+  if (host.log_format == "json") {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
+  }
+  spdlog::set_default_logger(logger);
+  if (host.secrets_dir) set_secrets_dir(*host.secrets_dir);
+}
+
+std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host) {
+  bool insecure = args.flag("--allow-insecure-plugins") ||
+                  (std::getenv("JOBHOST_ALLOW_INSECURE_PLUGINS") &&
+                   std::string(std::getenv("JOBHOST_ALLOW_INSECURE_PLUGINS")) == "1");
+  auto reg = std::make_unique<PluginRegistry>(PluginLoadOptions{insecure});
+  for (auto& dir : plugin_search_path(args.values("--plugin-path"), host.plugin_path))
+    reg->load_path(dir);
+  for (auto& r : reg->refused()) spdlog::warn("plugin refused: {}: {}", r.file, r.reason);
+  return reg;
+}
+
+std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host) {
+  state::StoreOptions opt;
+  if (auto v = args.value("--state")) opt.path = *v;
+  else if (const char* env = std::getenv("JOBHOST_STATE"); env && *env) opt.path = env;
+  else if (host.state_path) opt.path = *host.state_path;
+  opt.synchronous_full = host.synchronous_full;
+  return state::RunStore::open(opt);
+}
+
+}  // namespace jobhost::cli

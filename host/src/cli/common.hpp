@@ -1,0 +1,26 @@
+// What every pipeline command shares: host config, logging, plugin loading, the store.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "config/host_config.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "state/run_store.hpp"
+
+namespace jobhost::cli {
+
+// --config, --plugin-path (repeatable), --allow-insecure-plugins, --log-level, --help.
+std::vector<OptionSpec> common_options(std::vector<OptionSpec> more);
+
+HostConfig load_config(const Args& args);
+// Log level from --log-level, else the host config; format text or json lines, on stderr.
+void setup_logging(const Args& args, const HostConfig& host);
+// Loads the plugin search path; refused files are logged as warnings (they do not stop a run).
+std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host);
+// --state, $JOBHOST_STATE, host config state_path, .jobhost/state.db.
+std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host);
+
+}  // namespace jobhost::cli

@@ -1,0 +1,26 @@
+// Host settings (jobhost.toml), found via --config FILE, $JOBHOST_CONFIG, or ./jobhost.toml.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobhost {
+
+struct HostConfig {
+  std::string file;                     // where it was read from; "" when none
+  std::vector<std::string> plugin_path; // relative entries resolve against the file's folder
+  std::optional<std::string> state_path;
+  std::optional<int> max_parallel;
+  std::string log_level = "info";       // trace debug info warn error off
+  std::string log_format = "text";      // text | json
+  std::optional<std::string> secrets_dir;
+  std::optional<std::string> scratch_dir;
+  bool synchronous_full = false;        // state store: synchronous=FULL instead of NORMAL
+};
+
+// Throws InputError (file:line:col) on a bad file; a missing explicit file is an error too,
+// a missing ./jobhost.toml is not.
+HostConfig load_host_config(const std::optional<std::string>& cli_path);
+
+}  // namespace jobhost

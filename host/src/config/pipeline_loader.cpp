@@ -1,0 +1,232 @@
+#include "config/pipeline_loader.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "config/diagnostics.hpp"
+#include "config/strict_table.hpp"
+#include "config/templates.hpp"
+#include "graph/dag.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace jobhost {
+namespace {
+
+bool valid_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+const std::vector<std::string> kRunVariables = {"run.logical_date", "run.id", "job.name",
+                                                "pipeline.name"};
+
+// [defaults] and per-job settings share these keys.
+void read_retry_and_timeout(StrictTable& t, RetryPolicy& retry, std::optional<Millis>& timeout) {
+  if (auto v = t.integer("retries", 0, 1000)) retry.retries = static_cast<int>(*v);
+  if (auto v = t.duration("retry_delay")) retry.delay = *v;
+  if (auto v = t.number("retry_backoff", 1.0, 100.0)) retry.backoff = *v;
+  if (auto v = t.duration("retry_max_delay")) retry.max_delay = *v;
+  if (auto v = t.boolean("retry_jitter")) retry.jitter = *v;
+  if (auto v = t.duration("timeout")) timeout = *v;
+}
+
+void check_templates(const toml::node& node, const std::set<std::string>& known,
+                     Diagnostics& diags) {
+  if (auto* s = node.as_string()) {
+    std::string err;
+    for (auto& var : template_variables(s->get(), &err)) {
+      if (!known.count(var)) {
+        std::vector<std::string> cands(known.begin(), known.end());
+        auto hint = closest_match(var, cands);
+        diags.add(node, "unknown template variable '{{ " + var + " }}'" +
+                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+    }
+    if (!err.empty()) diags.add(node, err);
+  } else if (auto* t = node.as_table()) {
+    for (auto& [k, v] : *t) check_templates(v, known, diags);
+  } else if (auto* a = node.as_array()) {
+    for (auto& v : *a) check_templates(v, known, diags);
+  }
+}
+
+}  // namespace
+
+const JobSpec* PipelineSpec::find(std::string_view job) const {
+  for (auto& j : jobs)
+    if (j.name == job) return &j;
+  return nullptr;
+}
+
+PipelineSpec load_pipeline_text(const std::string& text, const std::string& file) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    throw InputError(file, static_cast<int>(e.source().begin.line),
+                     static_cast<int>(e.source().begin.column), std::string(e.description()));
+  }
+  Diagnostics diags(file);
+  PipelineSpec spec;
+  spec.file = file;
+  spec.source_text = text;
+
+  StrictTable top(root, "", diags);
+  top.allow({"pipeline", "defaults", "jobs"});
+
+  RetryPolicy default_retry;
+  std::optional<Millis> default_timeout;
+  TriggerRule default_trigger = TriggerRule::all_success;
+
+  if (auto* p = top.table("pipeline", /*required=*/true)) {
+    StrictTable t(*p, "pipeline", diags);
+    t.allow({"name", "description", "max_parallel", "fail_fast", "params"});
+    if (auto v = t.string("name", true)) {
+      spec.name = *v;
+      if (!valid_name(spec.name)) t.error("name", "pipeline name must match [A-Za-z0-9_-]+");
+    }
+    spec.description = t.string("description").value_or("");
+    if (auto v = t.integer("max_parallel", 1, 100000)) spec.max_parallel = static_cast<int>(*v);
+    spec.fail_fast = t.boolean("fail_fast").value_or(false);
+    if (auto* params = t.table("params")) {
+      // toml::table is ordered by key; file order is kept by source position.
+      std::vector<std::pair<toml::source_position, std::pair<std::string, std::string>>> ordered;
+      for (auto& [k, v] : *params) {
+        std::string value;
+        if (auto s = v.value_exact<std::string>()) value = *s;
+        else if (auto i = v.value_exact<int64_t>()) value = std::to_string(*i);
+        else if (auto d = v.value_exact<double>()) { std::ostringstream os; os << *d; value = os.str(); }
+        else if (auto b = v.value_exact<bool>()) value = *b ? "true" : "false";
+        else { diags.add(v, "param '" + std::string(k.str()) + "' must be a string, number or boolean"); continue; }
+        ordered.push_back({k.source().begin, {std::string(k.str()), value}});
+      }
+      std::stable_sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) {
+        return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+      });
+      for (auto& o : ordered) spec.params.push_back(o.second);
+    }
+  }
+
+  if (auto* d = top.table("defaults")) {
+    StrictTable t(*d, "defaults", diags);
+    t.allow({"retries", "retry_delay", "retry_backoff", "retry_max_delay", "retry_jitter", "timeout",
+             "trigger"});
+    read_retry_and_timeout(t, default_retry, default_timeout);
+    if (auto v = t.string("trigger")) {
+      if (auto r = trigger_rule_from_string(*v)) default_trigger = *r;
+      else t.error("trigger", "unknown trigger rule '" + *v + "'", *v, trigger_rule_names());
+    }
+  }
+
+  std::set<std::string> known_vars(kRunVariables.begin(), kRunVariables.end());
+  for (auto& [k, v] : spec.params) known_vars.insert("params." + k);
+
+  auto* jobs = root.get("jobs");
+  if (!jobs) {
+    diags.add(root, "a pipeline needs at least one [[jobs]] entry");
+  } else if (!jobs->is_array_of_tables()) {
+    diags.add(*jobs, "'jobs' must be an array of tables ([[jobs]])");
+  } else {
+    for (auto& node : *jobs->as_array()) {
+      auto& jt = *node.as_table();
+      StrictTable t(jt, "jobs", diags);
+      t.allow({"name", "uses", "depends_on", "trigger", "config", "retries", "retry_delay",
+               "retry_backoff", "retry_max_delay", "retry_jitter", "timeout", "priority",
+               "description"});
+      JobSpec job;
+      job.line = static_cast<int>(jt.source().begin.line);
+      job.column = static_cast<int>(jt.source().begin.column);
+      job.retry = default_retry;
+      job.timeout = default_timeout;
+      job.trigger = default_trigger;
+      if (auto v = t.string("name", true)) {
+        job.name = *v;
+        if (!valid_name(job.name)) t.error("name", "job name '" + job.name + "' must match [A-Za-z0-9_-]+");
+      }
+      if (auto v = t.string("uses", true)) {
+        job.uses = *v;
+        auto dot = job.uses.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == job.uses.size())
+          t.error("uses", "'uses' must be <plugin>.<job type>, got '" + job.uses + "'");
+      }
+      job.depends_on = t.string_list("depends_on");
+      if (auto v = t.string("trigger")) {
+        if (auto r = trigger_rule_from_string(*v)) job.trigger = *r;
+        else t.error("trigger", "unknown trigger rule '" + *v + "'", *v, trigger_rule_names());
+      }
+      read_retry_and_timeout(t, job.retry, job.timeout);
+      if (auto v = t.integer("priority", -1000000, 1000000)) job.priority = static_cast<int>(*v);
+      if (auto* c = t.table("config")) {
+        job.config = *c;
+        check_templates(*c, known_vars, diags);
+      }
+      spec.jobs.push_back(std::move(job));
+    }
+  }
+
+  // Names and dependencies.
+  std::map<std::string, const JobSpec*> by_name;
+  for (auto& j : spec.jobs) {
+    if (j.name.empty()) continue;
+    auto [it, fresh] = by_name.emplace(j.name, &j);
+    if (!fresh)
+      diags.add(j.line, j.column, "duplicate job name '" + j.name + "' (first defined at line " +
+                                      std::to_string(it->second->line) + ")");
+  }
+  std::vector<std::string> names;
+  for (auto& [k, v] : by_name) names.push_back(k);
+  for (auto& j : spec.jobs) {
+    std::set<std::string> seen;
+    for (auto& d : j.depends_on) {
+      if (d == j.name) {
+        diags.add(j.line, j.column, "job '" + j.name + "' depends on itself");
+      } else if (!by_name.count(d)) {
+        auto hint = closest_match(d, names);
+        diags.add(j.line, j.column, "job '" + j.name + "' depends on unknown job '" + d + "'" +
+                                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      } else if (!seen.insert(d).second) {
+        diags.add(j.line, j.column, "job '" + j.name + "' lists dependency '" + d + "' twice");
+      }
+    }
+  }
+  diags.throw_if_any();
+
+  // Cycles need the whole graph.
+  if (auto cycle = find_cycle(spec)) {
+    const JobSpec* first = spec.find(cycle->front());
+    std::string path;
+    for (auto& n : *cycle) path += n + " -> ";
+    path += cycle->front();
+    throw InputError(file, first->line, first->column, "dependency cycle: " + path);
+  }
+  return spec;
+}
+
+PipelineSpec load_pipeline_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, 0, "cannot open pipeline file: " + std::string(std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_pipeline_text(ss.str(), path);
+}
+
+void validate_pipeline(const PipelineSpec& spec, const PluginRegistry& plugins) {
+  Diagnostics diags(spec.file);
+  auto types = plugins.job_type_names();
+  for (auto& j : spec.jobs) {
+    if (plugins.find(j.uses)) continue;
+    auto hint = closest_match(j.uses, types);
+    diags.add(j.line, j.column,
+              "job '" + j.name + "' uses unknown job type '" + j.uses + "'" +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                  (types.empty() ? " (no plugins loaded: check --plugin-path)" : ""));
+  }
+  diags.throw_if_any();
+}
+
+}  // namespace jobhost

@@ -1,0 +1,22 @@
+// Reads and validates pipeline TOML files.
+#pragma once
+
+#include <string>
+
+#include "config/pipeline_spec.hpp"
+
+namespace jobhost {
+
+class PluginRegistry;
+
+// Parses and validates the file. Throws InputError listing every problem with file:line:col
+// (syntax, unknown keys with "did you mean", bad values, duplicate/unknown/self dependencies,
+// unknown template variables). Cycles and unknown job types are checked by validate_pipeline.
+PipelineSpec load_pipeline_file(const std::string& path);
+PipelineSpec load_pipeline_text(const std::string& text, const std::string& file_name);
+
+// Checks what needs more than the file: job types against the loaded plugins and the
+// dependency graph (cycles). Throws InputError.
+void validate_pipeline(const PipelineSpec& spec, const PluginRegistry& plugins);
+
+}  // namespace jobhost

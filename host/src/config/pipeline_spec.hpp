@@ -1,0 +1,55 @@
+// A validated pipeline: what a TOML pipeline file (or the fluent API) describes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+#include <toml++/toml.h>
+
+#include "config/duration.hpp"
+
+namespace jobhost {
+
+enum class TriggerRule {
+  all_success, all_failed, all_done, one_success, one_failed, none_failed,
+  none_failed_min_one_success, always
+};
+const char* to_string(TriggerRule r);
+std::optional<TriggerRule> trigger_rule_from_string(std::string_view s);
+const std::vector<std::string>& trigger_rule_names();
+
+struct RetryPolicy {
+  int retries = 0;          // extra attempts after the first
+  Millis delay{1000};
+  double backoff = 2.0;
+  Millis max_delay{300000};
+  bool jitter = true;
+};
+
+struct JobSpec {
+  std::string name;
+  std::string uses;                     // "plugin.type"
+  std::vector<std::string> depends_on;
+  TriggerRule trigger = TriggerRule::all_success;
+  RetryPolicy retry;
+  std::optional<Millis> timeout;        // per attempt
+  int priority = 0;                     // higher runs first among ready jobs
+  toml::table config;                   // unexpanded: templates resolve per run
+  int line = 0, column = 0;             // where [[jobs]] for it starts
+};
+
+struct PipelineSpec {
+  std::string file;                     // "" for pipelines built in code
+  std::string name;
+  std::string description;
+  std::optional<int> max_parallel;      // default: host config, else number of cores
+  bool fail_fast = false;
+  std::vector<std::pair<std::string, std::string>> params;  // defaults, in file order
+  std::vector<JobSpec> jobs;
+  std::string source_text;              // the file's bytes (for hashing and the run store)
+
+  const JobSpec* find(std::string_view job) const;
+};
+
+}  // namespace jobhost

@@ -1,0 +1,480 @@
+#include "exec/executor.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "exec/retry_policy.hpp"
+#include "exec/trigger_rules.hpp"
+
+namespace jobhost {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+bool ExecResult::ok() const {
+  if (cancelled != CancelReason::none) return false;
+  for (auto& j : jobs)
+    if (j.state != JobState::success && j.state != JobState::skipped) return false;
+  return true;
+}
+
+namespace {
+
+// One attempt; shared by the worker running it and the timeout timer.
+struct Attempt {
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> timed_out{false};
+  std::atomic<int> phase{0};  // 0 running, 1 finished normally, 2 abandoned by the timeout
+  std::optional<asio::steady_timer> timer;
+};
+
+struct Runtime {
+  std::atomic<int> remaining{0};  // upstream jobs not yet settled
+  std::atomic<int> n_success{0}, n_failed{0}, n_skipped{0};
+  std::atomic<bool> decided{false};
+  std::atomic<int> state{static_cast<int>(JobState::pending)};
+  std::vector<uint32_t> succ;
+  Clock::time_point first_start{};
+  JobOutcome outcome;  // written by the thread that owns the job's current step
+};
+
+}  // namespace
+
+struct Executor::Core : std::enable_shared_from_this<Core> {
+  std::vector<ExecJob> jobs;
+  std::vector<Runtime> rt;
+  ExecOptions opt;
+  ExecutionObserver* observer = nullptr;
+  std::unordered_map<std::string_view, uint32_t> by_name;
+
+  // Ready queue, ordered by priority then by job index (stable, deterministic).
+  std::mutex mu;
+  std::condition_variable cv;
+  std::priority_queue<std::pair<double, int64_t>> ready;  // (priority, -index)
+  bool stopping = false;
+  int retire = 0;  // workers to stop because an abandoned attempt's thread came back
+  std::vector<std::thread> workers;
+
+  std::atomic<size_t> settled{0};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+
+  std::atomic<bool> cancel_all{false};
+  std::atomic<int> cancel_reason{static_cast<int>(CancelReason::none)};
+
+  asio::io_context io;  // timers: retries and timeouts
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_guard;
+  std::thread io_thread;
+  std::unordered_map<uint32_t, std::shared_ptr<asio::steady_timer>> retry_timers;  // io thread only
+
+  std::mutex random_mu;
+  std::mt19937_64 prng{0x6a6f62686f7374ull};
+
+  double unit_random() {
+    if (opt.unit_random) return opt.unit_random();
+    std::lock_guard lock(random_mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(prng);
+  }
+
+  // --- queue ---
+  void enqueue(uint32_t job) {
+    {
+      std::lock_guard lock(mu);
+      ready.emplace(jobs[job].priority, -static_cast<int64_t>(job));
+    }
+    cv.notify_one();
+  }
+
+  void worker_loop() {
+    for (;;) {
+      uint32_t job;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || retire > 0 || !ready.empty(); });
+        if (retire > 0) {
+          --retire;
+          return;
+        }
+        if (ready.empty()) return;  // stopping
+        job = static_cast<uint32_t>(-ready.top().second);
+        ready.pop();
+      }
+      // Run the job, then any dependant it made ready inline (saves a queue round trip).
+      std::optional<uint32_t> next = job;
+      while (next) {
+        auto r = execute(*next);
+        if (r.abandoned) return;  // a replacement worker already took this thread's place
+        next = r.continuation;
+      }
+    }
+  }
+
+  struct StepResult {
+    std::optional<uint32_t> continuation;
+    bool abandoned = false;
+  };
+
+  // --- running one attempt ---
+  StepResult execute(uint32_t job) {
+    auto& r = rt[job];
+    auto& spec = jobs[job];
+    if (cancel_all.load()) {
+      return {settle_without_run(job, cancelled_state(), "run cancelled before the job started"), false};
+    }
+    int attempt = ++r.outcome.attempts;
+    auto start = Clock::now();
+    if (attempt == 1) r.first_start = start;
+    r.state.store(static_cast<int>(JobState::running), std::memory_order_release);
+    if (observer) observer->on_attempt_start(job, attempt);
+    SPDLOG_DEBUG("[{} {}] attempt {} started", opt.run_id, spec.name, attempt);
+
+    auto a = std::make_shared<Attempt>();
+    int64_t deadline_ms = 0;
+    if (spec.timeout) {
+      deadline_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch() + *spec.timeout)
+                        .count();
+      arm_timeout(job, attempt, a, *spec.timeout);
+    }
+
+    AttemptInput in;
+    in.run_id = opt.run_id;
+    in.pipeline = opt.pipeline;
+    in.job_name = spec.name;
+    in.logical_date = opt.logical_date;
+    in.scratch_dir = opt.scratch_root;  // the runner appends the job name
+    in.attempt = static_cast<uint32_t>(attempt);
+    in.max_attempts = static_cast<uint32_t>(spec.retry.retries + 1);
+    in.deadline_unix_ms = deadline_ms;
+    in.cancel = &a->cancel;
+    in.cancel_all = &cancel_all;
+    in.inputs = [this](std::string_view j, std::string_view k) { return lookup_input(j, k); };
+
+    AttemptResult res;
+    try {
+      res = spec.run(in);
+    } catch (const std::exception& e) {
+      res.status = JH_STATUS_FATAL;
+      res.error = std::string("internal error running the job: ") + e.what();
+    }
+    auto end = Clock::now();
+    int expected = 0;
+    if (!a->phase.compare_exchange_strong(expected, 1)) return {std::nullopt, true};
+    if (a->timer) asio::post(io, [a] { a->timer->cancel(); });
+    return {finish_attempt(job, attempt, std::move(res), a->timed_out.load(), start, end), false};
+  }
+
+  void arm_timeout(uint32_t job, int attempt, const std::shared_ptr<Attempt>& a, Millis timeout) {
+    a->timer.emplace(io, timeout);
+    auto self = shared_from_this();
+    a->timer->async_wait([self, a, job, attempt, timeout](boost::system::error_code ec) {
+      if (ec || a->phase.load() != 0) return;
+      a->timed_out = true;
+      a->cancel = true;
+      // Cooperative first; if the job ignores the flag, abandon the attempt after the grace.
+      a->timer->expires_after(self->opt.cancel_grace);
+      a->timer->async_wait([self, a, job, attempt, timeout](boost::system::error_code ec2) {
+        if (ec2) return;
+        int expected = 0;
+        if (!a->phase.compare_exchange_strong(expected, 2)) return;
+        spdlog::warn("[{} {}] attempt {} ignored cancellation after timing out; abandoned",
+                     self->opt.run_id, self->jobs[job].name, attempt);
+        self->add_worker();  // the stuck thread retires when (if) it returns
+        AttemptResult res;
+        res.status = JH_STATUS_RETRY;
+        auto now = Clock::now();
+        auto next = self->finish_attempt(job, attempt, std::move(res), true, now - timeout, now);
+        if (next) self->enqueue(*next);
+      });
+    });
+  }
+
+  void add_worker() {
+    std::lock_guard lock(mu);
+    workers.emplace_back([self = shared_from_this()] { self->worker_loop(); });
+  }
+
+  std::optional<std::string> lookup_input(std::string_view job, std::string_view key) {
+    if (job == "@params") {
+      auto it = opt.params.find(key);
+      if (it == opt.params.end()) return std::nullopt;
+      return it->second;
+    }
+    auto it = by_name.find(job);
+    if (it == by_name.end()) return std::nullopt;
+    auto& r = rt[it->second];
+    // Only a settled success publishes outputs (acquire pairs with settle's release).
+    if (r.state.load(std::memory_order_acquire) != static_cast<int>(JobState::success))
+      return std::nullopt;
+    auto o = r.outcome.outputs.find(key);
+    if (o == r.outcome.outputs.end()) return std::nullopt;
+    return o->second;
+  }
+
+  JobState cancelled_state() const {
+    return cancel_reason.load() == static_cast<int>(CancelReason::fail_fast) ? JobState::skipped
+                                                                             : JobState::cancelled;
+  }
+
+  // Maps an attempt's status onto the job's next state; schedules a retry when due.
+  std::optional<uint32_t> finish_attempt(uint32_t job, int attempt, AttemptResult res,
+                                         bool timed_out, Clock::time_point start,
+                                         Clock::time_point end) {
+    auto& spec = jobs[job];
+    auto& r = rt[job];
+    int64_t duration = std::chrono::duration_cast<std::chrono::milliseconds>(end - start).count();
+    jh_status status = res.status;
+    if (timed_out) {
+      status = JH_STATUS_RETRY;
+      res.error = "timed out after " + std::to_string(spec.timeout->count()) + " ms" +
+                  (res.error.empty() || res.error == "cancelled" ? "" : " (" + res.error + ")");
+    }
+    JobState next;
+    switch (status) {
+      case JH_STATUS_OK: next = JobState::success; break;
+      case JH_STATUS_SKIPPED: next = JobState::skipped; break;
+      case JH_STATUS_CANCELLED: next = JobState::cancelled; break;
+      case JH_STATUS_RETRY:
+        next = attempt <= spec.retry.retries && !cancel_all.load() ? JobState::up_for_retry
+                                                                    : JobState::failed;
+        break;
+      default: next = JobState::failed;
+    }
+    if (observer) observer->on_attempt_end(job, attempt, next, res, duration);
+    r.outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - r.first_start).count();
+    r.outcome.error = next == JobState::success ? std::string() : res.error;
+    r.outcome.metrics = std::move(res.metrics);
+    r.outcome.outputs = std::move(res.outputs);
+    if (next == JobState::up_for_retry) {
+      r.state.store(static_cast<int>(JobState::up_for_retry), std::memory_order_release);
+      auto delay = retry_delay(spec.retry, attempt, unit_random());
+      spdlog::info("[{} {}] attempt {} failed: {}; retrying in {} ms", opt.run_id, spec.name,
+                   attempt, r.outcome.error, delay.count());
+      schedule_retry(job, delay);
+      return std::nullopt;
+    }
+    if (next == JobState::failed || (next == JobState::cancelled && !cancel_all.load()))
+      spdlog::error("[{} {}] {} after {} attempt(s): {}", opt.run_id, spec.name,
+                    state::to_string(next), attempt, r.outcome.error);
+    if (next == JobState::failed && opt.fail_fast) start_cancel(CancelReason::fail_fast);
+    return settle(job, next);
+  }
+
+  void schedule_retry(uint32_t job, Millis delay) {
+    auto self = shared_from_this();
+    asio::post(io, [self, job, delay] {
+      auto t = std::make_shared<asio::steady_timer>(self->io, delay);
+      self->retry_timers[job] = t;
+      t->async_wait([self, job, t](boost::system::error_code ec) {
+        self->retry_timers.erase(job);
+        if (ec || self->cancel_all.load()) {
+          auto next = self->settle_without_run(job, self->cancelled_state(), "run cancelled while waiting to retry");
+          if (next) self->enqueue(*next);
+          return;
+        }
+        self->enqueue(job);
+      });
+      if (self->cancel_all.load()) t->cancel();
+    });
+  }
+
+  std::optional<uint32_t> settle_without_run(uint32_t job, JobState state, const std::string& reason) {
+    rt[job].outcome.error = reason;
+    if (observer) observer->on_settled_without_run(job, state, reason);
+    return settle(job, state);
+  }
+
+  // Records the final state and propagates it to dependants. Returns one newly ready job to
+  // run inline (the rest go to the queue).
+  std::optional<uint32_t> settle(uint32_t job, JobState state) {
+    rt[job].state.store(static_cast<int>(state), std::memory_order_release);
+    std::optional<uint32_t> inline_next;
+    if (state == JobState::success && observer && !rt[job].succ.empty()) {
+      auto self = shared_from_this();
+      observer->before_release(job, [self, job] {
+        auto next = self->propagate(job, JobState::success);
+        if (next) self->enqueue(*next);
+        self->count_settled();
+      });
+      return std::nullopt;
+    }
+    inline_next = propagate(job, state);
+    count_settled();
+    return inline_next;
+  }
+
+  void count_settled() {
+    if (settled.fetch_add(1) + 1 == jobs.size()) {
+      std::lock_guard lock(done_mu);
+      done_cv.notify_all();
+    }
+  }
+
+  // Iterative, so long chains of skips do not recurse deeply.
+  std::optional<uint32_t> propagate(uint32_t root, JobState root_state) {
+    std::optional<uint32_t> inline_next;
+    std::vector<std::pair<uint32_t, JobState>> work{{root, root_state}};
+    while (!work.empty()) {
+      auto [job, state] = work.back();
+      work.pop_back();
+      for (uint32_t s : rt[job].succ) {
+        auto& r = rt[s];
+        if (state == JobState::success) r.n_success.fetch_add(1);
+        else if (state == JobState::skipped) r.n_skipped.fetch_add(1);
+        else r.n_failed.fetch_add(1);
+        r.remaining.fetch_sub(1);
+        if (r.decided.load()) continue;
+        Decision d = decide(jobs[s].trigger, static_cast<int>(jobs[s].preds.size()),
+                            r.n_success.load(), r.n_failed.load(), r.n_skipped.load());
+        if (d == Decision::wait || r.decided.exchange(true)) continue;
+        if (d == Decision::run) {
+          if (cancel_all.load()) {
+            settle_inline(s, cancelled_state(), "run cancelled before the job started", work);
+          } else if (!inline_next) {
+            inline_next = s;
+          } else {
+            enqueue(s);
+          }
+        } else {
+          JobState st = d == Decision::skip ? JobState::skipped : JobState::upstream_failed;
+          settle_inline(s, st, std::string("trigger rule ") + to_string(jobs[s].trigger) +
+                                   (st == JobState::skipped ? " not met (upstream skipped or succeeded)"
+                                                            : " cannot be met (an upstream job failed)"),
+                        work);
+        }
+      }
+    }
+    return inline_next;
+  }
+
+  void settle_inline(uint32_t job, JobState state, std::string reason,
+                     std::vector<std::pair<uint32_t, JobState>>& work) {
+    rt[job].outcome.error = std::move(reason);
+    if (observer) observer->on_settled_without_run(job, state, rt[job].outcome.error);
+    rt[job].state.store(static_cast<int>(state), std::memory_order_release);
+    count_settled();
+    work.emplace_back(job, state);
+  }
+
+  void start_cancel(CancelReason reason) {
+    int expected = static_cast<int>(CancelReason::none);
+    if (!cancel_reason.compare_exchange_strong(expected, static_cast<int>(reason))) return;
+    cancel_all = true;
+    // Queued jobs settle as they are popped; waiting retries settle when their timer is cancelled.
+    auto self = shared_from_this();
+    asio::post(io, [self] {
+      for (auto& [job, t] : self->retry_timers) t->cancel();
+    });
+    cv.notify_all();
+  }
+};
+
+Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObserver* observer)
+    : core_(std::make_shared<Core>()) {
+  core_->jobs = std::move(jobs);
+  core_->opt = std::move(options);
+  core_->observer = observer;
+  core_->rt = std::vector<Runtime>(core_->jobs.size());
+  for (uint32_t i = 0; i < core_->jobs.size(); ++i) {
+    core_->by_name.emplace(core_->jobs[i].name, i);
+    core_->rt[i].remaining = static_cast<int>(core_->jobs[i].preds.size());
+    for (uint32_t p : core_->jobs[i].preds) core_->rt[p].succ.push_back(i);
+  }
+}
+
+Executor::~Executor() {
+  auto& c = *core_;
+  {
+    std::lock_guard lock(c.mu);
+    c.stopping = true;
+  }
+  c.cv.notify_all();
+  c.io_guard.reset();
+  c.io.stop();
+  if (c.io_thread.joinable()) c.io_thread.join();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(c.mu);
+    workers.swap(c.workers);
+  }
+  // A worker stuck in an abandoned attempt holds the Core alive and exits when it returns.
+  for (auto& w : workers) w.detach();
+}
+
+void Executor::cancel() { core_->start_cancel(CancelReason::interrupted); }
+
+ExecResult Executor::run() {
+  auto& c = *core_;
+  size_t n = c.jobs.size();
+  int parallel = c.opt.max_parallel > 0 ? c.opt.max_parallel
+                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.io_guard.emplace(c.io.get_executor());
+  c.io_thread = std::thread([&c] { c.io.run(); });
+
+  // Presets settle first, in dependency order of their own (they never wait).
+  std::vector<uint32_t> roots;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (c.jobs[i].preset) {
+      c.rt[i].decided = true;
+      c.rt[i].outcome.outputs = c.jobs[i].preset_outputs;
+      c.rt[i].outcome.state = *c.jobs[i].preset;
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (c.jobs[i].preset) {
+      auto next = c.settle(i, *c.jobs[i].preset);
+      if (next) c.enqueue(*next);
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (c.rt[i].decided) continue;
+    if (c.jobs[i].preds.empty() || c.jobs[i].trigger == TriggerRule::always) {
+      if (!c.rt[i].decided.exchange(true)) c.enqueue(i);
+    }
+  }
+  for (int i = 0; i < parallel; ++i) c.add_worker();
+
+  {
+    std::unique_lock lock(c.done_mu);
+    c.done_cv.wait(lock, [&] { return c.settled.load() >= n; });
+  }
+  {
+    std::lock_guard lock(c.mu);
+    c.stopping = true;
+  }
+  c.cv.notify_all();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(c.mu);
+    workers.swap(c.workers);
+  }
+  for (auto& w : workers) {
+    // Only threads stuck in abandoned attempts are still busy; they must not hold up the run.
+    if (w.joinable()) w.detach();
+  }
+  c.io_guard.reset();
+  c.io.stop();
+  if (c.io_thread.joinable()) c.io_thread.join();
+
+  ExecResult result;
+  result.cancelled = static_cast<CancelReason>(c.cancel_reason.load());
+  result.jobs.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    JobOutcome o = std::move(c.rt[i].outcome);
+    o.state = static_cast<JobState>(c.rt[i].state.load());
+    result.jobs.push_back(std::move(o));
+  }
+  return result;
+}
+
+}  // namespace jobhost

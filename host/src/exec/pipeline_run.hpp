@@ -1,0 +1,75 @@
+// One run of a pipeline for a logical date: resolves params and templates, decides what an
+// earlier run already did (resume), executes the rest, and records it in the run store.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/pipeline_spec.hpp"
+#include "exec/executor.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "state/run_store.hpp"
+
+namespace jobhost {
+
+struct RunRequest {
+  const PipelineSpec* spec = nullptr;
+  const PluginRegistry* plugins = nullptr;
+  // In-process job types (the fluent API), looked up before the plugins.
+  const std::map<std::string, JobTypeRef, std::less<>>* local_types = nullptr;
+  std::string logical_date;                                  // YYYY-MM-DD
+  std::vector<std::pair<std::string, std::string>> param_overrides;
+  int max_parallel = 0;
+  std::vector<std::string> only;        // run just these jobs (others: outputs from the store)
+  bool force = false;                   // rerun everything
+  std::vector<std::string> force_jobs;  // rerun these and everything downstream
+  state::RunStore* store = nullptr;     // null: in memory only
+  std::string scratch_root = ".jobhost/scratch";
+  Millis cancel_grace{5000};
+  bool log_state_changes = true;        // one info line per state change
+  std::function<void(uint32_t job, JobState state)> on_state;  // progress display
+};
+
+struct RunReport {
+  std::string run_id;
+  std::string pipeline;
+  std::string logical_date;
+  std::string status;  // success | failed | cancelled
+  int try_number = 1;
+  std::vector<std::string> names;           // job names, in spec order
+  std::vector<bool> carried_over;           // succeeded in an earlier try, not run now
+  std::vector<std::string> notices;         // e.g. "pipeline file changed since ..."
+  ExecResult exec;
+  int64_t duration_ms = 0;
+  bool nothing_to_do() const;
+};
+
+// Throws InputError for bad params/dates/job names (exit 2), state::StoreError for store
+// problems, and RunLocked when another live host runs the same (pipeline, date).
+struct RunLocked : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class PipelineRun {
+ public:
+  explicit PipelineRun(RunRequest request);
+  ~PipelineRun();
+  RunReport run();
+  void cancel();  // thread-safe
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The --json document: {"run_id","pipeline","logical_date","status","jobs":{...}}.
+std::string run_report_json(const RunReport& report);
+
+// Today's date in UTC as YYYY-MM-DD; and a check of that format (a real calendar date).
+std::string today_utc();
+bool valid_logical_date(const std::string& date);
+
+}  // namespace jobhost
