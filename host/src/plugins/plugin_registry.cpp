@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -44,10 +45,38 @@ bool looks_like_plugin_file(const std::filesystem::path& p) {
 
 std::string safe(const char* s) { return s ? s : ""; }
 
+// A refusal is one line: folds line breaks from loader messages and plugin-supplied text.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 bool valid_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+bool has_elf_header(const std::filesystem::path& file) {
+  char magic[4] = {};
+  std::ifstream in(file, std::ios::binary);
+  return in.read(magic, sizeof magic) && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+}
+
+// The dynamic loader's own words from Boost.DLL's message, without Boost's wrapping and the
+// file name the refusal already carries: "libfoo.so.1: cannot open shared object file: ...".
+std::string loader_reason(std::string_view what, const std::filesystem::path& file) {
+  std::string_view s = what;
+  constexpr std::string_view kStart = "dlerror system message: ";
+  if (auto b = s.find(kStart); b != std::string_view::npos) {
+    s.remove_prefix(b + kStart.size());
+    if (auto e = s.rfind("):"); e != std::string_view::npos) s = s.substr(0, e);
+  }
+  std::string prefix = file.string() + ": ";
+  if (s.substr(0, prefix.size()) == prefix) s.remove_prefix(prefix.size());
+  return one_line(std::string(s));
 }
 
 // Offset just past a member: a struct declared smaller than that lacks the member.
@@ -62,12 +91,19 @@ void PluginRegistry::refuse(const std::filesystem::path& file, std::string reaso
   refused_.push_back({file.string(), std::move(reason)});
 }
 
+bool PluginRegistry::first_visit(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(path, ec);
+  return visited_.insert(ec ? path.lexically_normal() : canonical).second;
+}
+
 void PluginRegistry::load_path(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     refuse(path, "no such file or folder");
     return;
   }
+  if (!first_visit(path)) return;
   if (!options_.allow_insecure_permissions) {
     if (auto why = insecure_permissions(path)) {
       refuse(path, *why);
@@ -79,10 +115,15 @@ void PluginRegistry::load_path(const std::filesystem::path& path) {
     return;
   }
   std::vector<std::filesystem::path> files;
-  for (auto& entry : std::filesystem::directory_iterator(path, ec))
-    if (looks_like_plugin_file(entry.path())) files.push_back(entry.path());
+  for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+    if (looks_like_plugin_file(it->path())) files.push_back(it->path());
+  if (ec) {
+    refuse(path, "cannot list the plugin folder: " + ec.message());
+    return;
+  }
   std::sort(files.begin(), files.end());
   for (auto& f : files) {
+    if (!first_visit(f)) continue;
     if (!options_.allow_insecure_permissions) {
       if (auto why = insecure_permissions(f)) {
         refuse(f, *why);
@@ -95,11 +136,17 @@ void PluginRegistry::load_path(const std::filesystem::path& path) {
 
 void PluginRegistry::load_file(const std::filesystem::path& file) {
   std::lock_guard lock(load_mutex());
+#ifdef __ELF__
+  if (!has_elf_header(file)) {
+    refuse(file, "not a shared library: no ELF header");
+    return;
+  }
+#endif
   boost::dll::shared_library lib;
   try {
     lib.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    refuse(file, std::string("not a loadable shared library: ") + e.what());
+    refuse(file, "cannot be loaded: " + loader_reason(e.what(), file));
     return;
   }
   if (!lib.has(JH_PLUGIN_ENTRY_SYMBOL)) {
@@ -133,7 +180,7 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
   }
   std::string name = safe(p->name);
   if (!valid_name(name)) {
-    refuse(file, "invalid plugin name '" + name + "' (use letters, digits and _)");
+    refuse(file, "invalid plugin name '" + one_line(name) + "' (use letters, digits and _)");
     return;
   }
   if (p->job_type_count > 0 && !p->job_types) {
@@ -145,8 +192,24 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
   std::vector<JobTypeRef> types;
   for (uint32_t i = 0; i < p->job_type_count; ++i) {
     const jh_job_type* t = p->job_types[i];
-    if (!t || t->struct_size < JH_END_OF(jh_job_type, run) || !t->run || !valid_name(safe(t->name))) {
-      refuse(file, "job type #" + std::to_string(i) + " is malformed (NULL, too small, no run, or bad name)");
+    std::string which = "job type #" + std::to_string(i);
+    if (!t) {
+      refuse(file, which + " is NULL");
+      return;
+    }
+    if (t->struct_size < JH_END_OF(jh_job_type, run)) {
+      refuse(file, which + " is too small: struct_size " + std::to_string(t->struct_size) +
+                       " bytes, ABI 1.0 needs at least " +
+                       std::to_string(JH_END_OF(jh_job_type, run)));
+      return;
+    }
+    if (!valid_name(safe(t->name))) {
+      refuse(file, which + " has an invalid name '" + one_line(safe(t->name)) +
+                       "' (use letters, digits and _)");
+      return;
+    }
+    if (!t->run) {
+      refuse(file, "job type '" + name + "." + t->name + "' has no run function");
       return;
     }
     std::string qualified = name + "." + t->name;
@@ -170,7 +233,7 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     err[sizeof(err) - 1] = '\0';
     if (rc != 0) {
       refuse(file, "plugin init failed (code " + std::to_string(rc) + "): " +
-                       (err[0] ? std::string(err) : std::string("no message")));
+                       (err[0] ? one_line(err) : std::string("no message")));
       return;
     }
   }

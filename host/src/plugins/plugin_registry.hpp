@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,7 +54,8 @@ class PluginRegistry {
   PluginRegistry& operator=(const PluginRegistry&) = delete;
 
   // Loads every shared library in a folder (sorted by name), or one file. Never throws for
-  // a bad plugin: it is listed in refused() and the others still load.
+  // a bad plugin: it is listed in refused() and the others still load. A folder or file
+  // already seen (by canonical path, e.g. named twice in the search path) is skipped.
   void load_path(const std::filesystem::path& path);
 
   // nullptr when unknown.
@@ -66,11 +68,14 @@ class PluginRegistry {
  private:
   void load_file(const std::filesystem::path& file);
   void refuse(const std::filesystem::path& file, std::string reason);
+  // False when `path` was seen before; records it otherwise.
+  bool first_visit(const std::filesystem::path& path);
 
   PluginLoadOptions options_;
   std::vector<PluginInfo> plugins_;
   std::vector<RefusedPlugin> refused_;
   std::map<std::string, JobTypeRef, std::less<>> job_types_;
+  std::set<std::filesystem::path> visited_;
 };
 
 // Where plugins are looked for, in order: --plugin-path dirs, JOBHOST_PLUGIN_PATH

@@ -20,6 +20,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -119,7 +121,7 @@ class Context {
   bool cancelled() const { return host_->is_cancelled(ctx_) != 0; }
   // fraction in [0, 1].
   void progress(double fraction, std::string_view note = {}) const {
-    if (fraction < 0) fraction = 0;
+    if (!(fraction >= 0)) fraction = 0;  // also NaN
     if (fraction > 1) fraction = 1;
     host_->progress(ctx_, static_cast<uint32_t>(fraction * 10000.0), detail::to_jh(note));
   }
@@ -220,9 +222,15 @@ class Context {
   void set_output(std::string_view key, std::string_view value) const {
     host_->output_set(ctx_, detail::to_jh(key), detail::to_jh(value));
   }
+  // Numbers as their shortest decimal form that reads back to the same double ("3.5",
+  // "1e-09"); std::to_string would pad to six decimals and round small values to 0.
   void set_output(std::string_view key, double value) const {
-    std::string s = std::to_string(value);
-    set_output(key, std::string_view(s));
+    char buf[32];
+    for (int precision = 15; precision <= 17; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+      if (std::strtod(buf, nullptr) == value) break;
+    }
+    set_output(key, std::string_view(buf));
   }
   std::optional<std::string> input(std::string_view upstream_job, std::string_view key) const {
     std::string v;
