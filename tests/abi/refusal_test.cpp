@@ -109,22 +109,57 @@ TEST_CASE("abi refusal: a plugin whose init fails shows its message", "[abi][ref
   CHECK(reg.plugins().size() == 1);
 }
 
+TEST_CASE("abi refusal: an entry returning NULL, a job type with an unusable name",
+          "[abi][refusal]") {
+  TempDir d;
+  add_fixtures(d.path, {"c_plugin", "null_entry"});
+  auto r = only_refusal(d.path);
+  CHECK(r.file == in(d, "null_entry.so"));
+  CHECK(r.reason == "jobhost_plugin_entry() returned NULL");
+
+  TempDir e;
+  add_fixtures(e.path, {"c_plugin", "bad_job_type"});
+  r = only_refusal(e.path);
+  CHECK(r.file == in(e, "bad_job_type.so"));
+  CHECK(r.reason == "job type #1 has an invalid name 'load-csv' (use letters, digits and _)");
+}
+
+TEST_CASE("abi compatibility: a plugin built for a newer minor loads and runs",
+          "[abi][refusal][compat]") {
+  TempDir d;
+  add_fixtures(d.path, {"future_minor"});
+  PluginRegistry reg;
+  reg.load_path(d.path);
+  REQUIRE(reg.refused().empty());
+  REQUIRE(reg.plugins().size() == 1);
+  CHECK(reg.plugins()[0].abi_major == 1);
+  CHECK(reg.plugins()[0].abi_minor == 9);
+  auto* t = reg.find("future.run");
+  REQUIRE(t);
+  CHECK(t->summary == "From ABI 1.9");
+  auto r = run_type(*t);
+  CHECK(r.status == JH_STATUS_OK);
+  CHECK(r.outputs.at("extra") == "future");
+}
+
 TEST_CASE("abi refusal: every bad file in one folder, the good ones still load", "[abi][refusal]") {
   TempDir d;
-  add_fixtures(d.path, {"abi_major", "c_plugin", "dup_a", "dup_b", "init_fail", "lifecycle",
-                        "missing_dep", "no_entry", "sdk_plugin", "too_small", "wrong_magic"});
+  add_fixtures(d.path, {"abi_major", "bad_job_type", "c_plugin", "dup_a", "dup_b", "future_minor",
+                        "init_fail", "lifecycle", "missing_dep", "no_entry", "null_entry",
+                        "sdk_plugin", "too_small", "wrong_magic"});
   write_file(d.path / "bad.so", "text");
   write_file(d.path / "README.txt", "not a plugin file name: ignored");
   PluginRegistry reg;
   reg.load_path(d.path);
   std::vector<std::string> refused;
   for (auto& r : reg.refused()) refused.push_back(std::filesystem::path(r.file).filename());
-  CHECK(refused == std::vector<std::string>{"abi_major.so", "bad.so", "dup_b.so", "init_fail.so",
-                                            "missing_dep.so", "no_entry.so", "too_small.so",
+  CHECK(refused == std::vector<std::string>{"abi_major.so", "bad.so", "bad_job_type.so",
+                                            "dup_b.so", "init_fail.so", "missing_dep.so",
+                                            "no_entry.so", "null_entry.so", "too_small.so",
                                             "wrong_magic.so"});
   std::vector<std::string> loaded;
   for (auto& p : reg.plugins()) loaded.push_back(p.name);
-  CHECK(loaded == std::vector<std::string>{"cfix", "dup", "lifecycle", "sdkfix"});
+  CHECK(loaded == std::vector<std::string>{"cfix", "dup", "future", "lifecycle", "sdkfix"});
   CHECK(run_type(*reg.find("sdkfix.status_fatal")).error == "x");
 }
 
