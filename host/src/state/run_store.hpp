@@ -63,6 +63,8 @@ struct RunSummary {
 };
 
 struct AttemptRecord {
+  std::string run_id;
+  std::string logical_date;
   std::string job;
   int try_number = 0;
   int attempt = 0;
@@ -158,6 +160,12 @@ class RunStore {
   virtual JobHistory job_history(const std::string& pipeline, const std::string& job,
                                  int limit) = 0;
   virtual int schema_version() = 0;
+
+  // The writer's first write error (e.g. disk full), if any. Once set, every flush() throws
+  // it as StoreError; when_durable callbacks still run so nothing waits forever.
+  virtual std::optional<std::string> write_error() const { return std::nullopt; }
+  // Writer transactions committed so far: lets tests and benchmarks check group commit.
+  virtual int64_t commits() const { return 0; }
 };
 
 // The schema version this build writes.

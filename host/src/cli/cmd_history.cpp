@@ -1,0 +1,92 @@
+// jobhost history JOB --pipeline NAME [--limit N] [--json] [--state PATH]
+#include <boost/json.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/state_cli.hpp"
+#include "cli/state_commands.hpp"
+#include "state/state_path.hpp"
+
+namespace jobhost::cli {
+namespace {
+
+const char* kHelp = R"(usage: jobhost history JOB --pipeline NAME [--limit N] [--json] [--state PATH]
+
+Shows a job's last attempts across runs, newest first, with the median (p50) and 95th
+percentile (p95) duration of its successful attempts and its failure rate (failed or retried
+attempts / finished attempts). Exit code 2 when the job has no recorded attempt.
+
+  --pipeline NAME  the pipeline the job belongs to (required)
+  --limit N        the last N attempts (default 20)
+  --json           a JSON object instead of text
+  --state PATH     the state store (default: $JOBHOST_STATE, else .jobhost/state.db)
+)";
+
+boost::json::object history_json(const std::string& pipeline, const std::string& job,
+                                 const state::JobHistory& h) {
+  boost::json::array attempts;
+  for (auto& a : h.attempts)
+    attempts.push_back({{"run_id", a.run_id},
+                        {"logical_date", a.logical_date},
+                        {"try_number", a.try_number},
+                        {"attempt", a.attempt},
+                        {"state", a.state},
+                        {"started_at", a.started_at},
+                        {"ended_at", a.ended_at},
+                        {"duration_ms", a.duration_ms},
+                        {"error", a.error}});
+  return {{"pipeline", pipeline},       {"job", job},
+          {"p50_ms", h.p50_ms},         {"p95_ms", h.p95_ms},
+          {"failure_rate", h.failure_rate}, {"attempts", std::move(attempts)}};
+}
+
+}  // namespace
+
+int cmd_history(const std::vector<std::string>& argv) {
+  Args args(argv, {{"--help"}, {"--json"}, {"--pipeline", true}, {"--limit", true},
+                   {"--state", true}});
+  if (args.flag("--help")) {
+    std::cout << kHelp;
+    return kOk;
+  }
+  if (args.positional().size() != 1) throw UsageError("history takes one JOB name");
+  const auto pipeline = args.value("--pipeline");
+  if (!pipeline) throw UsageError("history needs --pipeline NAME");
+  const std::string job = args.positional()[0];
+  const int limit = parse_limit(args.value("--limit"), 20);
+  const std::string path = state::resolve_state_path(args.value("--state"));
+
+  return with_store_errors("history", [&] {
+    auto store = open_existing_store(path);
+    auto h = store ? store->job_history(*pipeline, job, limit) : state::JobHistory{};
+    if (h.attempts.empty()) {
+      std::cerr << "jobhost history: no attempts of job '" << job << "' in pipeline '"
+                << *pipeline << "' recorded in " << path << "\n";
+      return static_cast<int>(kBadInput);
+    }
+    if (args.flag("--json")) {
+      std::cout << boost::json::serialize(history_json(*pipeline, job, h)) << "\n";
+      return static_cast<int>(kOk);
+    }
+    int finished = 0;
+    for (auto& a : h.attempts) finished += a.state != "running";
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f%%", h.failure_rate * 100.0);
+    std::cout << "job " << job << " in pipeline " << *pipeline << ": last "
+              << h.attempts.size() << " attempts\n"
+              << "p50 " << format_duration(h.p50_ms) << "  p95 " << format_duration(h.p95_ms)
+              << "  failure rate " << rate << " of " << finished << " finished\n\n";
+    TextTable table({"RUN ID", "DATE", "TRY", "ATTEMPT", "STATE", "STARTED", "DURATION", "ERROR"});
+    for (auto& a : h.attempts)
+      table.add({a.run_id, a.logical_date, std::to_string(a.try_number),
+                 std::to_string(a.attempt), a.state, format_time(a.started_at),
+                 a.state == "running" ? "-" : format_duration(a.duration_ms),
+                 one_line(a.error)});
+    table.print(std::cout);
+    return static_cast<int>(kOk);
+  });
+}
+
+}  // namespace jobhost::cli

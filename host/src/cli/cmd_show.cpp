@@ -1,0 +1,137 @@
+// jobhost show RUN_ID [--json] | jobhost show --pipeline NAME --date D [--json]
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/state_cli.hpp"
+#include "cli/state_commands.hpp"
+#include "state/state_path.hpp"
+
+namespace jobhost::cli {
+namespace {
+
+const char* kHelp = R"(usage: jobhost show RUN_ID [--json] [--state PATH]
+       jobhost show --pipeline NAME --date D [--json] [--state PATH]
+
+Shows one run: its status, parameters and every job with its state, number of attempts
+(across all tries), the duration of its last attempt and its error. Exit code 2 when the
+run is not recorded.
+
+  --pipeline NAME --date D  find the run of this pipeline for this logical date
+  --json                    a JSON object instead of text
+  --state PATH              the state store (default: $JOBHOST_STATE, else .jobhost/state.db)
+)";
+
+// Parameters are stored as JSON text; show them as JSON when they parse.
+boost::json::value params_value(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec) return boost::json::value(text);
+  return v;
+}
+
+boost::json::object detail_json(const state::RunDetail& d) {
+  const auto& s = d.summary;
+  boost::json::object counts;
+  for (auto& [state, n] : s.counts_by_state) counts[state] = n;
+  boost::json::array jobs;
+  for (auto& j : d.jobs) {
+    boost::json::object metrics, outputs;
+    for (auto& [k, v] : j.metrics) metrics[k] = v;
+    for (auto& [k, v] : j.outputs) outputs[k] = v;
+    jobs.push_back({{"job", j.job},
+                    {"state", j.state},
+                    {"attempts", j.attempts},
+                    {"duration_ms", j.duration_ms},
+                    {"error", j.error},
+                    {"metrics", std::move(metrics)},
+                    {"outputs", std::move(outputs)}});
+  }
+  return {{"run_id", s.run_id},
+          {"pipeline", s.pipeline},
+          {"logical_date", s.logical_date},
+          {"status", s.status},
+          {"try_number", s.try_number},
+          {"started_at", s.started_at},
+          {"ended_at", s.ended_at},
+          {"duration_ms", s.duration_ms},
+          {"counts_by_state", std::move(counts)},
+          {"params", params_value(d.params_json)},
+          {"file_hash", d.file_hash},
+          {"jobs", std::move(jobs)}};
+}
+
+void print_detail(const state::RunDetail& d) {
+  const auto& s = d.summary;
+  TextTable head({"run", s.run_id});
+  head.add({"pipeline", s.pipeline});
+  head.add({"date", s.logical_date});
+  head.add({"status", s.status + " (try " + std::to_string(s.try_number) + ")"});
+  head.add({"started", format_time(s.started_at) + " UTC"});
+  if (!s.ended_at.empty()) head.add({"ended", format_time(s.ended_at) + " UTC"});
+  head.add({"duration", format_duration(s.duration_ms)});
+  head.add({"params", one_line(d.params_json)});
+  head.print(std::cout);
+  std::cout << "\n";
+  if (d.jobs.empty()) {
+    std::cout << "no job has started yet\n";
+    return;
+  }
+  TextTable jobs({"JOB", "STATE", "ATTEMPTS", "DURATION", "ERROR"});
+  for (auto& j : d.jobs)
+    jobs.add({j.job, j.state, std::to_string(j.attempts),
+              j.attempts ? format_duration(j.duration_ms) : "-", one_line(j.error)});
+  jobs.print(std::cout);
+}
+
+}  // namespace
+
+int cmd_show(const std::vector<std::string>& argv) {
+  Args args(argv, {{"--help"}, {"--json"}, {"--pipeline", true}, {"--date", true},
+                   {"--state", true}});
+  if (args.flag("--help")) {
+    std::cout << kHelp;
+    return kOk;
+  }
+  const auto pipeline = args.value("--pipeline");
+  const auto date = args.value("--date");
+  const auto& pos = args.positional();
+  if (pos.size() > 1) throw UsageError("show takes one RUN_ID");
+  if (pos.empty() && !(pipeline && date))
+    throw UsageError("give a RUN_ID, or --pipeline NAME and --date D");
+  if (!pos.empty() && (pipeline || date))
+    throw UsageError("give either a RUN_ID or --pipeline/--date, not both");
+  const std::string path = state::resolve_state_path(args.value("--state"));
+
+  return with_store_errors("show", [&] {
+    auto store = open_existing_store(path);
+    if (!store) {
+      std::cerr << "jobhost show: no state store at " << path << " (no runs recorded)\n";
+      return static_cast<int>(kBadInput);
+    }
+    std::string run_id;
+    if (!pos.empty()) {
+      run_id = pos[0];
+    } else if (auto id = store->find_run_id(*pipeline, *date)) {
+      run_id = *id;
+    } else {
+      std::cerr << "jobhost show: no run of pipeline '" << *pipeline << "' for date " << *date
+                << " in " << path << "\n";
+      return static_cast<int>(kBadInput);
+    }
+    auto detail = store->get_run(run_id);
+    if (!detail) {
+      std::cerr << "jobhost show: no run '" << run_id << "' in " << path
+                << " (see jobhost runs)\n";
+      return static_cast<int>(kBadInput);
+    }
+    if (args.flag("--json"))
+      std::cout << boost::json::serialize(detail_json(*detail)) << "\n";
+    else
+      print_detail(*detail);
+    return static_cast<int>(kOk);
+  });
+}
+
+}  // namespace jobhost::cli

@@ -1,0 +1,33 @@
+// Read-side queries over a store connection. A job's state is the state of its latest row in
+// `attempts` (by insertion order), where settled rows (attempt 0) count like real attempts.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "state/run_store.hpp"
+#include "state/sqlite_handle.hpp"
+
+namespace jobhost::state {
+
+// Every job of the run, in order of first appearance, with its latest state across all tries.
+std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
+                                  std::map<std::string, std::string>* config_hashes = nullptr);
+
+// What earlier tries left for each job (state, config hash, attempts, outputs).
+std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id);
+
+std::vector<RunSummary> query_runs(sql::Db& db, const std::optional<std::string>& pipeline,
+                                   int limit);
+std::optional<RunDetail> query_run(sql::Db& db, const std::string& run_id);
+std::optional<std::string> query_run_id(sql::Db& db, const std::string& pipeline,
+                                        const std::string& logical_date);
+JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std::string& job,
+                             int limit);
+
+// Nearest-rank percentile (p in 0..100) of `values`; 0 when empty.
+int64_t percentile(std::vector<int64_t> values, double p);
+
+}  // namespace jobhost::state

@@ -1,0 +1,218 @@
+// RunStore on SQLite: one control connection (begin_run, locks, queries; guarded by a mutex)
+// and one writer connection owned by the StoreWriter thread. WAL lets readers proceed while
+// the writer commits.
+#include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <random>
+
+#include "state/clock.hpp"
+#include "state/run_lock.hpp"
+#include "state/run_queries.hpp"
+#include "state/run_store.hpp"
+#include "state/schema.hpp"
+#include "state/store_writer.hpp"
+
+namespace jobhost::state {
+namespace {
+
+// <pipeline>-<YYYYMMDD>-<6 hex>: readable in `jobhost runs`, unique by the random suffix.
+std::string make_run_id(const std::string& pipeline, const std::string& logical_date) {
+  std::string id;
+  for (char c : pipeline)
+    id += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
+  if (id.empty()) id = "run";
+  id += '-';
+  for (char c : logical_date)
+    if (std::isdigit(static_cast<unsigned char>(c))) id += c;
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "%06x", static_cast<unsigned>(rng() & 0xffffff));
+  return id + '-' + hex;
+}
+
+class SqliteRunStore final : public RunStore {
+ public:
+  explicit SqliteRunStore(const StoreOptions& o)
+      : db_(open_store_db(o.path, o.synchronous_full)),
+        writer_(open_extra_connection(o.path, o.synchronous_full), o.max_batch_delay) {}
+
+  std::optional<LockHolder> try_lock(const std::string& pipeline,
+                                     const std::string& logical_date) override {
+    std::lock_guard lk(mu_);
+    return try_lock_run(db_, pipeline, logical_date);
+  }
+
+  void unlock(const std::string& pipeline, const std::string& logical_date) override {
+    std::lock_guard lk(mu_);
+    unlock_run(db_, pipeline, logical_date);
+  }
+
+  RunHandle begin_run(const RunBegin& b) override {
+    // Earlier changes of this process (a previous try) must be visible to `prior`.
+    writer_.flush();
+    std::lock_guard lk(mu_);
+    const std::string now = now_iso_utc();
+    RunHandle h;
+    sql::Transaction tx(db_);
+    {
+      sql::Stmt st(db_,
+                   "SELECT id, try_number, file_hash FROM runs "
+                   "WHERE pipeline = ?1 AND logical_date = ?2");
+      st.bind(1, b.pipeline).bind(2, b.logical_date);
+      if (st.step()) {
+        h.existed = true;
+        h.run_id = st.text(0);
+        h.try_number = static_cast<int>(st.int64(1)) + 1;
+        h.previous_file_hash = st.text(2);
+      }
+    }
+    if (h.existed) {
+      // The caller holds the run lock, so nobody alive is running these attempts.
+      sql::Stmt lost(db_,
+                     "UPDATE attempts SET state = 'failed', error = 'host lost', ended_at = ?2 "
+                     "WHERE run_id = ?1 AND state = 'running'");
+      lost.bind(1, h.run_id).bind(2, now);
+      lost.run();
+      h.interrupted_attempts = sqlite3_changes(db_.get());
+      h.prior = query_prior(db_, h.run_id);
+      sql::Stmt up(db_,
+                   "UPDATE runs SET try_number = ?2, status = 'running', started_at = ?3, "
+                   "ended_at = NULL, params_json = ?4, file_hash = ?5 WHERE id = ?1");
+      up.bind(1, h.run_id).bind(2, h.try_number).bind(3, now).bind(4, b.params_json);
+      up.bind(5, b.file_hash);
+      up.run();
+    } else {
+      h.try_number = 1;
+      sql::Stmt ins(db_,
+                    "INSERT OR IGNORE INTO runs(id, pipeline, logical_date, params_json, "
+                    "file_hash, status, started_at, try_number) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, 'running', ?6, 1)");
+      // A random suffix can collide with an existing id; draw again.
+      for (int i = 0; i < 16 && h.run_id.empty(); ++i) {
+        std::string id = make_run_id(b.pipeline, b.logical_date);
+        ins.bind(1, id).bind(2, b.pipeline).bind(3, b.logical_date).bind(4, b.params_json);
+        ins.bind(5, b.file_hash).bind(6, now);
+        ins.run();
+        if (sqlite3_changes(db_.get()) == 1) h.run_id = id;
+      }
+      if (h.run_id.empty()) db_.fail("cannot allocate a unique run id");
+    }
+    sql::Stmt def(db_,
+                  "INSERT OR REPLACE INTO run_definitions(run_id, try_number, file_hash, "
+                  "definition) VALUES(?1, ?2, ?3, ?4)");
+    def.bind(1, h.run_id).bind(2, h.try_number).bind(3, b.file_hash).bind(4, b.definition);
+    def.run();
+    tx.commit();
+    return h;
+  }
+
+  void job_started(const std::string& run_id, int try_number, const std::string& job,
+                   int attempt, const std::string& config_hash) override {
+    Change c;
+    c.kind = Change::Kind::started;
+    c.run_id = run_id;
+    c.try_number = try_number;
+    c.job = job;
+    c.attempt = attempt;
+    c.config_hash = config_hash;
+    c.at = now_iso_utc();
+    writer_.submit(std::move(c));
+  }
+
+  void job_finished(const std::string& run_id, int try_number, const std::string& job,
+                    int attempt, JobState state, const std::string& error, int64_t duration_ms,
+                    const std::map<std::string, double>& metrics,
+                    const std::map<std::string, std::string>& outputs) override {
+    Change c;
+    c.kind = Change::Kind::finished;
+    c.run_id = run_id;
+    c.try_number = try_number;
+    c.job = job;
+    c.attempt = attempt;
+    c.state = state;
+    c.text = error;
+    c.duration_ms = duration_ms;
+    c.metrics = metrics;
+    c.outputs = outputs;
+    c.at = now_iso_utc();
+    writer_.submit(std::move(c));
+  }
+
+  void job_settled(const std::string& run_id, int try_number, const std::string& job,
+                   JobState state, const std::string& reason) override {
+    Change c;
+    c.kind = Change::Kind::settled;
+    c.run_id = run_id;
+    c.try_number = try_number;
+    c.job = job;
+    c.state = state;
+    c.text = reason;
+    c.at = now_iso_utc();
+    writer_.submit(std::move(c));
+  }
+
+  void finish_run(const std::string& run_id, const std::string& status) override {
+    Change c;
+    c.kind = Change::Kind::finish_run;
+    c.run_id = run_id;
+    c.text = status;
+    c.at = now_iso_utc();
+    writer_.submit(std::move(c));
+  }
+
+  void flush() override { writer_.flush(); }
+
+  void when_durable(std::function<void()> callback) override {
+    Change c;
+    c.kind = Change::Kind::callback;
+    c.callback = std::move(callback);
+    writer_.submit(std::move(c));
+  }
+
+  std::vector<RunSummary> list_runs(const std::optional<std::string>& pipeline,
+                                    int limit) override {
+    std::lock_guard lk(mu_);
+    return query_runs(db_, pipeline, limit);
+  }
+
+  std::optional<RunDetail> get_run(const std::string& run_id) override {
+    std::lock_guard lk(mu_);
+    return query_run(db_, run_id);
+  }
+
+  std::optional<std::string> find_run_id(const std::string& pipeline,
+                                         const std::string& logical_date) override {
+    std::lock_guard lk(mu_);
+    return query_run_id(db_, pipeline, logical_date);
+  }
+
+  JobHistory job_history(const std::string& pipeline, const std::string& job,
+                         int limit) override {
+    std::lock_guard lk(mu_);
+    return query_job_history(db_, pipeline, job, limit);
+  }
+
+  int schema_version() override {
+    std::lock_guard lk(mu_);
+    sql::Stmt st(db_, "PRAGMA user_version");
+    st.step();
+    return static_cast<int>(st.int64(0));
+  }
+
+  std::optional<std::string> write_error() const override { return writer_.error(); }
+  int64_t commits() const override { return writer_.commits(); }
+
+ private:
+  std::mutex mu_;  // guards db_
+  sql::Db db_;
+  StoreWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunStore> RunStore::open(const StoreOptions& options) {
+  return std::make_unique<SqliteRunStore>(options);
+}
+
+}  // namespace jobhost::state

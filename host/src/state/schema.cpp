@@ -1,0 +1,169 @@
+#include "state/schema.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+namespace jobhost::state {
+namespace {
+
+// Version 1: runs, definitions, attempts, outputs, locks.
+const char* kV1 = R"sql(
+CREATE TABLE runs(
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  logical_date TEXT NOT NULL,
+  params_json TEXT NOT NULL DEFAULT '{}',
+  file_hash TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  try_number INTEGER NOT NULL DEFAULT 1,
+  UNIQUE(pipeline, logical_date));
+CREATE INDEX runs_by_start ON runs(started_at);
+CREATE INDEX runs_by_pipeline_start ON runs(pipeline, started_at);
+CREATE TABLE run_definitions(
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  try_number INTEGER NOT NULL,
+  file_hash TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  PRIMARY KEY(run_id, try_number));
+CREATE TABLE attempts(
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  try_number INTEGER NOT NULL,
+  job TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  UNIQUE(run_id, try_number, job, attempt));
+CREATE INDEX attempts_by_job ON attempts(job, run_id);
+CREATE TABLE job_outputs(
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(run_id, job, key));
+CREATE TABLE run_locks(
+  pipeline TEXT NOT NULL,
+  logical_date TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  hostname TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  PRIMARY KEY(pipeline, logical_date));
+)sql";
+
+// Version 2: the job's config hash per attempt (reruns of changed jobs), job metrics, and an
+// index for per-run, per-job lookups (begin_run and show on runs with many jobs).
+const char* kV2 = R"sql(
+ALTER TABLE attempts ADD COLUMN config_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
+CREATE TABLE job_metrics(
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job TEXT NOT NULL,
+  try_number INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY(run_id, job, try_number, attempt, name));
+)sql";
+
+int read_user_version(sql::Db& db) {
+  sql::Stmt st(db, "PRAGMA user_version");
+  st.step();
+  return static_cast<int>(st.int64(0));
+}
+
+void apply_connection_settings(sql::Db& db, bool synchronous_full) {
+  // Writers wait for each other (the writer thread, begin_run, a second host) instead of
+  // failing with SQLITE_BUSY.
+  sqlite3_busy_timeout(db.get(), 30000);
+  db.exec(std::string("PRAGMA synchronous=") + (synchronous_full ? "FULL" : "NORMAL") +
+          "; PRAGMA foreign_keys=ON;");
+}
+
+}  // namespace
+
+const std::vector<std::string>& schema_migrations() {
+  static const std::vector<std::string> steps = {kV1, kV2};
+  return steps;
+}
+
+int current_schema_version() { return static_cast<int>(schema_migrations().size()); }
+
+sql::Db open_store_db(const std::string& path, bool synchronous_full) {
+  if (path.empty()) throw StoreError("state store path is empty");
+  namespace fs = std::filesystem;
+  fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec)
+      throw StoreError("state store " + path + ": cannot create folder " + parent.string() +
+                       ": " + ec.message());
+  }
+  sql::Db db(path);
+  if (sqlite3_db_readonly(db.get(), "main") == 1)
+    throw StoreError("state store " + path + ": the file is not writable");
+  sqlite3_busy_timeout(db.get(), 30000);
+
+  // Read-only checks first: nothing is written to a file we refuse.
+  int version = 0;
+  int64_t objects = 0;
+  try {
+    version = read_user_version(db);
+    sql::Stmt st(db, "SELECT count(*) FROM sqlite_master");
+    st.step();
+    objects = st.int64(0);
+  } catch (const StoreError&) {
+    throw StoreError("state store " + path +
+                     ": not a readable jobhost state database (corrupt or another file type): " +
+                     sqlite3_errmsg(db.get()));
+  }
+  if (version > current_schema_version())
+    throw StoreError("state store " + path + " has schema version " + std::to_string(version) +
+                     ", newer than this jobhost's version " +
+                     std::to_string(current_schema_version()) +
+                     "; use a newer jobhost or another --state file");
+  if (version == 0 && objects > 0)
+    throw StoreError("state store " + path +
+                     ": an SQLite database that is not a jobhost state store (it has tables "
+                     "but no schema version)");
+
+  {
+    sql::Stmt st(db, "PRAGMA journal_mode=WAL");
+    st.step();
+    if (st.text(0) != "wal")
+      throw StoreError("state store " + path + ": cannot switch to WAL mode (journal mode is " +
+                       st.text(0) + ")");
+  }
+  apply_connection_settings(db, synchronous_full);
+
+  // Each step and its version bump commit together; re-reading the version inside the
+  // transaction makes two hosts migrating at once safe.
+  const auto& steps = schema_migrations();
+  for (;;) {
+    sql::Transaction tx(db);
+    int v = read_user_version(db);
+    if (v >= current_schema_version()) break;
+    try {
+      db.exec(steps[static_cast<size_t>(v)]);
+    } catch (const StoreError& e) {
+      throw StoreError(std::string(e.what()) + " (while migrating schema from version " +
+                       std::to_string(v) + " to " + std::to_string(v + 1) + ")");
+    }
+    db.exec("PRAGMA user_version=" + std::to_string(v + 1));
+    tx.commit();
+  }
+  return db;
+}
+
+sql::Db open_extra_connection(const std::string& path, bool synchronous_full) {
+  sql::Db db(path);
+  apply_connection_settings(db, synchronous_full);
+  return db;
+}
+
+}  // namespace jobhost::state

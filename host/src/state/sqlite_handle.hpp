@@ -1,0 +1,84 @@
+// Thin RAII over the SQLite C API: a connection, a prepared statement, a transaction.
+// Every failure becomes a StoreError whose message names the database file.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+#include "state/run_store.hpp"
+
+namespace jobhost::state::sql {
+
+// One connection. Not thread-safe by contract: one thread uses it at a time.
+class Db {
+ public:
+  Db() = default;
+  // Opens (creating when missing) `path`. Throws StoreError when SQLite cannot open it.
+  explicit Db(const std::string& path);
+  ~Db();
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  sqlite3* get() const { return db_; }
+  const std::string& path() const { return path_; }
+
+  // Runs one or more statements that return no rows.
+  void exec(const std::string& sql);
+  // Throws StoreError "state store PATH: WHAT: <sqlite message>".
+  [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// A prepared statement; bind parameters are 1-based, columns 0-based.
+class Stmt {
+ public:
+  Stmt(const Db& db, const char* sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int index, const std::string& value);
+  Stmt& bind(int index, int64_t value);
+  Stmt& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+  Stmt& bind(int index, double value);
+  Stmt& bind_null(int index);
+
+  // Advances: true when a row is available, false when done. Throws StoreError.
+  bool step();
+  // Steps to completion and resets for reuse (for INSERT/UPDATE/DELETE).
+  void run();
+  // Resets and clears bindings so the statement can be reused.
+  void reset();
+
+  int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
+  std::string text(int col) const;
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  const Db& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; rolls back in the destructor unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Db& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Db& db_;
+  bool open_ = true;
+};
+
+}  // namespace jobhost::state::sql

@@ -1,0 +1,192 @@
+// Opening the store: creation, migration from version 1, and refusing files we must not touch.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <random>
+
+#include "state/schema.hpp"
+#include "state_test_util.hpp"
+
+using namespace jobhost;
+using namespace jobhost::state;
+using jobhost::test::RawDb;
+
+namespace {
+
+// Version 1 as released, written out here on purpose: the migration must keep working on
+// files built by this exact SQL even if someone edits the step in schema.cpp.
+const char* kSchemaV1 = R"sql(
+CREATE TABLE runs(id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, logical_date TEXT NOT NULL,
+  params_json TEXT NOT NULL DEFAULT '{}', file_hash TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT,
+  try_number INTEGER NOT NULL DEFAULT 1, UNIQUE(pipeline, logical_date));
+CREATE INDEX runs_by_start ON runs(started_at);
+CREATE INDEX runs_by_pipeline_start ON runs(pipeline, started_at);
+CREATE TABLE run_definitions(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  try_number INTEGER NOT NULL, file_hash TEXT NOT NULL, definition TEXT NOT NULL,
+  PRIMARY KEY(run_id, try_number));
+CREATE TABLE attempts(id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, try_number INTEGER NOT NULL,
+  job TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL, started_at TEXT,
+  ended_at TEXT, duration_ms INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',
+  UNIQUE(run_id, try_number, job, attempt));
+CREATE INDEX attempts_by_job ON attempts(job, run_id);
+CREATE TABLE job_outputs(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run_id, job, key));
+CREATE TABLE run_locks(pipeline TEXT NOT NULL, logical_date TEXT NOT NULL,
+  pid INTEGER NOT NULL, hostname TEXT NOT NULL, started_at TEXT NOT NULL,
+  PRIMARY KEY(pipeline, logical_date));
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+TEST_CASE("a new store is created with its folder, at the current schema, in WAL mode",
+          "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("nested/deeper/state.db");
+  auto store = test::open_store(path);
+  CHECK(store->schema_version() == current_schema_version());
+  CHECK(current_schema_version() == 2);
+  RawDb raw(path);
+  CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
+  for (const char* table :
+       {"runs", "run_definitions", "attempts", "job_outputs", "job_metrics", "run_locks"})
+    CHECK(raw.count(std::string("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                "name='") + table + "'") == 1);
+}
+
+TEST_CASE("reopening a current store keeps its data", "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  std::string run_id;
+  {
+    auto store = test::open_store(path);
+    run_id = store->begin_run(test::make_begin("daily", "2026-11-28")).run_id;
+  }
+  auto store = test::open_store(path);
+  CHECK(store->find_run_id("daily", "2026-11-28") == run_id);
+}
+
+TEST_CASE("a version 1 database is migrated to the current schema with its data",
+          "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  {
+    RawDb raw(path);
+    raw.exec(kSchemaV1);
+    raw.exec(
+        "INSERT INTO runs VALUES('daily-20261127-abcdef', 'daily', '2026-11-27', '{}', 'h0', "
+        "'failed', '2026-11-27T06:00:00.000Z', '2026-11-27T06:01:00.000Z', 1);"
+        "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, ended_at, "
+        "duration_ms, error) VALUES('daily-20261127-abcdef', 1, 'extract', 1, 'success', "
+        "'2026-11-27T06:00:00.000Z', '2026-11-27T06:00:30.000Z', 30000, ''),"
+        "('daily-20261127-abcdef', 1, 'load', 1, 'failed', '2026-11-27T06:00:30.000Z', "
+        "'2026-11-27T06:01:00.000Z', 30000, 'disk full');"
+        "INSERT INTO job_outputs VALUES('daily-20261127-abcdef', 'extract', 'rows', '42');");
+  }
+  auto store = test::open_store(path);
+  CHECK(store->schema_version() == current_schema_version());
+
+  auto run = store->get_run("daily-20261127-abcdef");
+  REQUIRE(run);
+  CHECK(run->summary.status == "failed");
+  CHECK(run->summary.duration_ms == 60000);
+  REQUIRE(run->jobs.size() == 2);
+  CHECK(run->jobs[0].job == "extract");
+  CHECK(run->jobs[0].outputs.at("rows") == "42");
+  CHECK(run->jobs[1].error == "disk full");
+
+  // The migrated file works for the next try: v2 columns and tables are in use.
+  auto h = store->begin_run(test::make_begin("daily", "2026-11-27"));
+  CHECK(h.run_id == "daily-20261127-abcdef");
+  CHECK(h.try_number == 2);
+  CHECK(h.previous_file_hash == "h0");
+  CHECK(h.prior.at("extract").state == JobState::success);
+  CHECK(h.prior.at("extract").config_hash.empty());
+  CHECK(h.prior.at("load").state == JobState::failed);
+  store->job_started(h.run_id, 2, "load", 1, "cfg-load");
+  store->job_finished(h.run_id, 2, "load", 1, JobState::success, "", 10, {{"rows", 7.0}}, {});
+  store->flush();
+  run = store->get_run(h.run_id);
+  CHECK(run->jobs[1].state == "success");
+  CHECK(run->jobs[1].metrics.at("rows") == 7.0);
+}
+
+TEST_CASE("a database with a newer schema is refused and left untouched", "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  {
+    RawDb raw(path);
+    raw.exec("CREATE TABLE future(x); PRAGMA user_version = 99;");
+  }
+  std::string before = test::read_bytes(path);
+  try {
+    test::open_store(path);
+    FAIL("opened a newer schema");
+  } catch (const StoreError& e) {
+    std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains(path));
+    CHECK_THAT(msg, Catch::Contains("schema version 99"));
+    CHECK_THAT(msg, Catch::Contains("version " + std::to_string(current_schema_version())));
+  }
+  CHECK(test::read_bytes(path) == before);
+}
+
+TEST_CASE("a corrupt file is refused with a clear error and left untouched",
+          "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  std::mt19937 rng(42);
+  std::string garbage(8192, '\0');
+  for (auto& c : garbage) c = static_cast<char>(rng() & 0xff);
+  test::write_bytes(path, garbage);
+  try {
+    test::open_store(path);
+    FAIL("opened a corrupt file");
+  } catch (const StoreError& e) {
+    CHECK_THAT(e.what(), Catch::Contains(path));
+    CHECK_THAT(e.what(), Catch::Contains("not a readable jobhost state database"));
+  }
+  CHECK(test::read_bytes(path) == garbage);
+}
+
+TEST_CASE("an SQLite file that is not a jobhost store is refused", "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("other.db");
+  {
+    RawDb raw(path);
+    raw.exec("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)");
+  }
+  std::string before = test::read_bytes(path);
+  CHECK_THROWS_WITH(test::open_store(path), Catch::Contains("not a jobhost state store"));
+  CHECK(test::read_bytes(path) == before);
+}
+
+TEST_CASE("an unwritable location is refused with a clear error", "[state][schema]") {
+  test::TempDir dir;
+  SECTION("the folder cannot be created (a file is in the way)") {
+    test::write_bytes(dir.str("blocker"), "not a folder");
+    std::string path = dir.str("blocker/sub/state.db");
+    CHECK_THROWS_WITH(test::open_store(path), Catch::Contains("cannot create folder") &&
+                                                  Catch::Contains(path));
+    CHECK(test::read_bytes(dir.str("blocker")) == "not a folder");
+  }
+  SECTION("the folder is read-only") {
+    if (::geteuid() == 0) {
+      WARN("running as root: permission bits do not stop root; case skipped");
+      return;
+    }
+    std::filesystem::create_directory(dir.str("ro"));
+    std::filesystem::permissions(dir.str("ro"), std::filesystem::perms::owner_read |
+                                                    std::filesystem::perms::owner_exec);
+    std::string path = dir.str("ro/state.db");
+    CHECK_THROWS_WITH(test::open_store(path), Catch::Contains(path));
+    std::filesystem::permissions(dir.str("ro"), std::filesystem::perms::owner_all);
+  }
+  SECTION("the path is a folder") {
+    std::filesystem::create_directory(dir.str("adir"));
+    CHECK_THROWS_WITH(test::open_store(dir.str("adir")), Catch::Contains(dir.str("adir")));
+  }
+}
