@@ -1,6 +1,7 @@
 // A complete jobhost plugin: one job type, "hello.greet".
 //
-//   [jobs.say_hello]
+//   [[jobs]]
+//   name = "say_hello"
 //   uses = "hello.greet"
 //   config = { name = "data team", times = 2 }
 #include <jobhost/sdk.hpp>
