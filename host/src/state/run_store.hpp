@@ -144,7 +144,8 @@ class RunStore {
                            JobState state, const std::string& reason) = 0;
   virtual void finish_run(const std::string& run_id, const std::string& status) = 0;
 
-  // Blocks until every change submitted before the call is committed (durable).
+  // Blocks until every change submitted before the call is committed (durable). Throws
+  // StoreError when a write failed since the last flush (the failure is logged too).
   virtual void flush() = 0;
   // Calls `callback` (on the writer thread, quickly) once every change submitted before this
   // call is committed. Lets the executor release dependants of a success without blocking a
@@ -161,8 +162,8 @@ class RunStore {
                                  int limit) = 0;
   virtual int schema_version() = 0;
 
-  // The writer's first write error (e.g. disk full), if any. Once set, every flush() throws
-  // it as StoreError; when_durable callbacks still run so nothing waits forever.
+  // The first write error (e.g. disk full) not yet reported by flush(). flush() throws it
+  // as StoreError and clears it; when_durable callbacks still run so nothing waits forever.
   virtual std::optional<std::string> write_error() const { return std::nullopt; }
   // Writer transactions committed so far: lets tests and benchmarks check group commit.
   virtual int64_t commits() const { return 0; }

@@ -49,8 +49,9 @@ class SqliteRunStore final : public RunStore {
   }
 
   RunHandle begin_run(const RunBegin& b) override {
-    // Earlier changes of this process (a previous try) must be visible to `prior`.
-    writer_.flush();
+    // Earlier changes of this process (a previous try) must be visible to `prior`. A pending
+    // write error belongs to whoever submitted those changes: it stays for their flush().
+    writer_.drain();
     std::lock_guard lk(mu_);
     const std::string now = now_iso_utc();
     RunHandle h;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace jobhost::state {
 namespace {
@@ -76,12 +77,14 @@ void StoreWriter::submit(Change change) {
     std::lock_guard lk(mu_);
     queue_.push_back(std::move(change));
     ++submitted_;
-    wake = queue_.size() == 1 || queue_.size() == kBatchTarget;
+    bool is_callback = queue_.back().kind == Change::Kind::callback;
+    if (is_callback) ++callbacks_queued_;
+    wake = queue_.size() == 1 || queue_.size() == kBatchTarget || is_callback;
   }
   if (wake) work_cv_.notify_one();
 }
 
-void StoreWriter::flush() {
+void StoreWriter::drain() {
   if (std::this_thread::get_id() == thread_.get_id())
     throw std::logic_error("run store: flush() called from a when_durable callback");
   std::unique_lock lk(mu_);
@@ -92,7 +95,12 @@ void StoreWriter::flush() {
     done_cv_.wait(lk, [&] { return done_ >= target; });
     --flush_waiters_;
   }
-  if (error_) throw StoreError(*error_);
+}
+
+void StoreWriter::flush() {
+  drain();
+  std::lock_guard lk(mu_);
+  if (error_) throw StoreError(*std::exchange(error_, std::nullopt));
 }
 
 std::optional<std::string> StoreWriter::error() const {
@@ -112,14 +120,16 @@ void StoreWriter::loop() {
     work_cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is written
     // Gather a bigger batch unless someone waits for it now.
-    if (!stop_ && flush_waiters_ == 0 && queue_.size() < kBatchTarget &&
+    // A queued when_durable callback is a waiter too: dependants are held until it runs.
+    if (!stop_ && flush_waiters_ == 0 && callbacks_queued_ == 0 && queue_.size() < kBatchTarget &&
         max_batch_delay_.count() > 0) {
       work_cv_.wait_for(lk, max_batch_delay_, [&] {
-        return stop_ || flush_waiters_ > 0 || queue_.size() >= kBatchTarget;
+        return stop_ || flush_waiters_ > 0 || callbacks_queued_ > 0 || queue_.size() >= kBatchTarget;
       });
     }
     std::vector<Change> batch;
     batch.swap(queue_);
+    callbacks_queued_ = 0;
     const uint64_t upto = submitted_;
     lk.unlock();
     apply_batch(batch);

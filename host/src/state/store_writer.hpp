@@ -49,10 +49,15 @@ class StoreWriter {
   // Queues a change; order of submission is the order of application. [thread-safe]
   void submit(Change change);
   // Blocks until every change submitted before the call is committed and every callback
-  // before it has run. Throws StoreError when any write has failed. Must not be called from
-  // a when_durable callback (it would wait for itself): that throws std::logic_error.
+  // before it has run. Must not be called from a when_durable callback (it would wait for
+  // itself): that throws std::logic_error.
+  void drain();
+  // drain(), then throws StoreError when a write failed since the last flush() (the first
+  // such error; reporting it clears it, so a long-lived host can go on after, e.g., the disk
+  // was freed).
   void flush();
 
+  // The first write error not yet reported by flush().
   std::optional<std::string> error() const;
   int64_t commits() const { return commits_.load(); }
 
@@ -74,6 +79,7 @@ class StoreWriter {
   uint64_t submitted_ = 0;  // changes ever submitted
   uint64_t done_ = 0;       // changes committed (or failed) and whose callbacks have run
   int flush_waiters_ = 0;
+  int callbacks_queued_ = 0;  // when_durable callbacks waiting: commit now, do not gather
   bool stop_ = false;
   std::optional<std::string> error_;
   std::atomic<int64_t> commits_{0};
