@@ -11,6 +11,7 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/state_commands.hpp"
 #include "config/diagnostics.hpp"
 #include "exec/pipeline_run.hpp"
 #include "state/run_store.hpp"
@@ -32,6 +33,9 @@ const std::map<std::string, CommandInfo>& commands() {
       {"plan", {cmd_plan, "show order, parallel levels and the critical path"}},
       {"run", {cmd_run, "run a pipeline for a logical date (resumes earlier runs)"}},
       {"run-job", {cmd_run_job, "run exactly one job of a pipeline and record it"}},
+      {"runs", {cmd_runs, "list recent runs, newest first"}},
+      {"show", {cmd_show, "show one run: every job's state, attempts, duration, error"}},
+      {"history", {cmd_history, "a job's recent attempts: durations p50/p95, failure rate"}},
   };
   return table;
 }

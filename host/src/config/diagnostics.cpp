@@ -36,10 +36,11 @@ static size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  // Short words tolerate one edit, longer ones up to three; never suggest a full rewrite.
+  size_t best_d = (word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3) + 1;
   for (auto& c : candidates) {
     size_t d = edit_distance(word, c);
-    if (d < best_d) {
+    if (d < best_d && d < word.size()) {
       best_d = d;
       best = c;
     }

@@ -337,10 +337,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
         Decision d = decide(jobs[s].trigger, static_cast<int>(jobs[s].preds.size()),
                             r.n_success.load(), r.n_failed.load(), r.n_skipped.load());
         if (d == Decision::wait || r.decided.exchange(true)) continue;
-        if (d == Decision::run) {
-          if (cancel_all.load()) {
-            settle_inline(s, cancelled_state(), "run cancelled before the job started", work);
-          } else if (!inline_next) {
+        if (cancel_all.load()) {
+          settle_inline(s, cancelled_state(), "run cancelled before the job started", work);
+        } else if (d == Decision::run) {
+          if (!inline_next) {
             inline_next = s;
           } else {
             enqueue(s);

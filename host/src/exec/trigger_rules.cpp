@@ -9,8 +9,8 @@ Decision decide(TriggerRule rule, int total, int s, int f, int k) {
       return Decision::run;
     case TriggerRule::all_success:
       if (f > 0) return Decision::upstream_failed;
-      if (k > 0) return Decision::skip;
-      return all_done ? Decision::run : Decision::wait;
+      if (!all_done) return Decision::wait;  // a skip must not pre-empt a later failure
+      return k > 0 ? Decision::skip : Decision::run;
     case TriggerRule::all_failed:
       if (s > 0 || k > 0) return Decision::skip;
       return all_done ? Decision::run : Decision::wait;

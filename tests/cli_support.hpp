@@ -1,0 +1,44 @@
+// Runs the built jobhost binary as a user would, capturing exit code, stdout and stderr.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "support.hpp"
+
+namespace jobhost::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// `args` is appended to the binary path as shell words; runs in `cwd`.
+inline CliResult run_cli(const std::string& args, const TempDir& cwd) {
+  std::string out = cwd.str(".cli.out"), err = cwd.str(".cli.err");
+  std::string cmd = "cd '" + cwd.str() + "' && JOBHOST_PLUGIN_PATH= '" JOBHOST_TEST_BIN_DIR "/jobhost' " +
+                    args + " > '" + out + "' 2> '" + err + "'";
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+}  // namespace jobhost::test
