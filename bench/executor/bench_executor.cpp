@@ -1,0 +1,136 @@
+// Executor overhead per job against a floor measured in the same run: the same DAG on a bare
+// asio::thread_pool with atomic in-degree counters and nothing else.
+//
+//   bench_executor [--quick]      prints BENCH name=<what> value=<number> unit=<unit> lines
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "config/pipeline_loader.hpp"
+#include "dag_generators.hpp"
+#include "exec/pipeline_run.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "state/run_store.hpp"
+
+using namespace jobhost;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void bench_line(const std::string& name, double value, const char* unit) {
+  std::printf("BENCH name=%s value=%.4f unit=%s\n", name.c_str(), value, unit);
+  std::fflush(stdout);
+}
+
+// The floor: no states, no rules, no plugin call; only dependency counting and posting.
+double floor_seconds(const bench::Preds& preds, int threads) {
+  size_t n = preds.size();
+  std::vector<std::vector<uint32_t>> succ(n);
+  auto indeg = std::make_unique<std::atomic<int>[]>(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    indeg[i] = static_cast<int>(preds[i].size());
+    for (auto p : preds[i]) succ[p].push_back(i);
+  }
+  boost::asio::thread_pool pool(static_cast<size_t>(threads));
+  std::atomic<size_t> done{0};
+  std::promise<void> finished;
+  std::function<void(uint32_t)> run = [&](uint32_t v) {
+    for (auto s : succ[v])
+      if (indeg[s].fetch_sub(1) == 1) boost::asio::post(pool, [&, s] { run(s); });
+    if (done.fetch_add(1) + 1 == n) finished.set_value();
+  };
+  auto t = Clock::now();
+  for (uint32_t i = 0; i < n; ++i)
+    if (preds[i].empty()) boost::asio::post(pool, [&, i] { run(i); });
+  finished.get_future().wait();
+  double s = seconds_since(t);
+  pool.join();
+  return s;
+}
+
+struct Measured {
+  double build_s, exec_s;
+};
+
+Measured jobhost_seconds(const PipelineSpec& spec, const PluginRegistry& plugins, int threads,
+                         state::RunStore* store, const std::string& date) {
+  RunRequest req;
+  req.spec = &spec;
+  req.plugins = &plugins;
+  req.logical_date = date;
+  req.max_parallel = threads;
+  req.store = store;
+  req.log_state_changes = false;
+  auto t = Clock::now();
+  PipelineRun run(std::move(req));
+  auto report = run.run();
+  double total = seconds_since(t);
+  if (report.status != "success") {
+    std::fprintf(stderr, "run failed: %s\n", report.status.c_str());
+    std::exit(1);
+  }
+  return {0, total};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  spdlog::set_level(spdlog::level::info);  // per-job lines are at debug: compiled, filtered
+  const int threads = 2;
+  PluginRegistry plugins;
+  plugins.load_path(JOBHOST_BENCH_PLUGIN_DIR);
+  uint32_t big = quick ? 10000 : 100000;
+  struct Shape {
+    std::string name;
+    bench::Preds preds;
+  };
+  std::vector<Shape> shapes = {
+      {"chain_10k", bench::chain(10000)},
+      {"fanout_fanin_" + std::to_string(big / 1000) + "k", bench::fan_out_fan_in(big)},
+      {"layered_random_" + std::to_string(big / 1000) + "k", bench::layered_random(big, 1000, 42)},
+      {"lattice_100x100", bench::lattice(100)},
+  };
+  auto dir = std::filesystem::temp_directory_path() / ("jobhost-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (auto& shape : shapes) {
+    double n = static_cast<double>(shape.preds.size());
+    std::string toml = bench::to_toml(shape.name, shape.preds);
+    auto t = Clock::now();
+    PipelineSpec spec = load_pipeline_text(toml, shape.name + ".toml");
+    validate_pipeline(spec, plugins);
+    double build = seconds_since(t);
+
+    double floor_s = floor_seconds(shape.preds, threads);
+    auto mem = jobhost_seconds(spec, plugins, threads, nullptr, "2026-01-01");
+    state::StoreOptions so;
+    so.path = (dir / (shape.name + ".db")).string();
+    auto store = state::RunStore::open(so);
+    auto durable = jobhost_seconds(spec, plugins, threads, store.get(), "2026-01-01");
+    int64_t commits = store->commits();
+    store.reset();
+
+    bench_line(shape.name + ".jobs", n, "jobs");
+    bench_line(shape.name + ".parse_validate_graph", build * 1e3, "ms");
+    bench_line(shape.name + ".floor_per_job", floor_s / n * 1e6, "us");
+    bench_line(shape.name + ".memory_per_job", mem.exec_s / n * 1e6, "us");
+    bench_line(shape.name + ".memory_vs_floor", mem.exec_s / floor_s, "ratio");
+    bench_line(shape.name + ".durable_per_job", durable.exec_s / n * 1e6, "us");
+    bench_line(shape.name + ".durable_vs_memory", durable.exec_s / mem.exec_s, "ratio");
+    bench_line(shape.name + ".durable_commits", static_cast<double>(commits), "transactions");
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
