@@ -5,7 +5,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <locale>
 
 namespace jobhost::ingestion {
@@ -29,10 +28,22 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
+// Fixed-width zero-padded decimal, without printf (this runs for every date of a load).
+void put(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+}
+
 void write_date(int y, unsigned m, unsigned d, std::string& out) {
-  char buf[16];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  out.assign(buf, static_cast<size_t>(n));
+  if (y < 0 || y > 9999) {  // outside what four digits hold: rare, keep the general path
+    out = date::format("%F", date::year_month_day{date::year{y}, date::month{m}, date::day{d}});
+    return;
+  }
+  out.resize(10);
+  put(out.data(), static_cast<unsigned>(y), 4);
+  out[4] = '-';
+  put(out.data() + 5, m, 2);
+  out[7] = '-';
+  put(out.data() + 8, d, 2);
 }
 
 // "YYYY-MM-DD" at the start of s; checks the calendar (no 2021-02-30).
@@ -122,9 +133,14 @@ bool ValueParser::parse_timestamp(std::string_view s, const std::string& fmt, st
     if (p < s.size() && s[p] == 'Z') ++p;  // UTC designator; offsets need a date_format with %z
     if (p != s.size() || hh > 23 || mi > 59 || ss > 59) return false;
   }
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d", y, m, d, hh, mi, ss);
-  out.assign(buf, static_cast<size_t>(n));
+  write_date(y, m, d, out);
+  out.resize(19);
+  out[10] = ' ';
+  put(out.data() + 11, static_cast<unsigned>(hh), 2);
+  out[13] = ':';
+  put(out.data() + 14, static_cast<unsigned>(mi), 2);
+  out[16] = ':';
+  put(out.data() + 17, static_cast<unsigned>(ss), 2);
   if (!frac.empty()) out.append(".").append(frac);
   return true;
 }
