@@ -14,13 +14,14 @@
 #include "plugins/plugin_registry.hpp"
 
 namespace jobhost {
-namespace {
 
 bool valid_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
 }
+
+namespace {
 
 const std::vector<std::string> kRunVariables = {"run.logical_date", "run.id", "job.name",
                                                 "pipeline.name"};
@@ -132,6 +133,7 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
   } else if (!jobs->is_array_of_tables()) {
     diags.add(*jobs, "'jobs' must be an array of tables ([[jobs]])");
   } else {
+    spec.jobs.reserve(jobs->as_array()->size());
     for (auto& node : *jobs->as_array()) {
       auto& jt = *node.as_table();
       StrictTable t(jt, "jobs", diags);
@@ -169,14 +171,22 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
     }
   }
 
-  // Names and dependencies.
+  check_job_names_and_dependencies(spec, diags);
+  diags.throw_if_any();
+  check_no_cycle(spec);
+  return spec;
+}
+
+void check_job_names_and_dependencies(const PipelineSpec& spec, Diagnostics& diags) {
   std::map<std::string, const JobSpec*> by_name;
   for (auto& j : spec.jobs) {
     if (j.name.empty()) continue;
     auto [it, fresh] = by_name.emplace(j.name, &j);
     if (!fresh)
-      diags.add(j.line, j.column, "duplicate job name '" + j.name + "' (first defined at line " +
-                                      std::to_string(it->second->line) + ")");
+      diags.add(j.line, j.column, "duplicate job name '" + j.name + "'" +
+                                      (it->second->line > 0 ? " (first defined at line " +
+                                                                  std::to_string(it->second->line) + ")"
+                                                            : std::string()));
   }
   std::vector<std::string> names;
   for (auto& [k, v] : by_name) names.push_back(k);
@@ -194,17 +204,16 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
       }
     }
   }
-  diags.throw_if_any();
+}
 
-  // Cycles need the whole graph.
+void check_no_cycle(const PipelineSpec& spec) {
   if (auto cycle = find_cycle(spec)) {
     const JobSpec* first = spec.find(cycle->front());
     std::string path;
     for (auto& n : *cycle) path += n + " -> ";
     path += cycle->front();
-    throw InputError(file, first->line, first->column, "dependency cycle: " + path);
+    throw InputError(spec.file, first->line, first->column, "dependency cycle: " + path);
   }
-  return spec;
 }
 
 PipelineSpec load_pipeline_file(const std::string& path) {

@@ -279,9 +279,12 @@ struct JobEntry {
   JobFunction fn;
 };
 
-// Runs fn and maps every outcome, exceptions included, onto a status + message.
-inline jh_status invoke_job(JobFunction fn, const jh_host* host, jh_job_ctx* ctx,
-                            const jh_run_info* info) noexcept {
+// Runs fn (any callable taking Context& and returning Status: a plugin's function or the
+// host's in-process jobs) and maps every outcome, exceptions included, onto a status +
+// message. A template in the header, so it adds nothing to the ABI.
+template <class Fn>
+jh_status invoke_job(Fn&& fn, const jh_host* host, jh_job_ctx* ctx,
+                     const jh_run_info* info) noexcept {
   auto fail = [&](jh_status code, std::string_view msg) {
     host->set_error(ctx, to_jh(msg));
     return code;
