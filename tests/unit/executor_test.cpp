@@ -34,7 +34,8 @@ ExecOptions options(int parallel = 2) {
 }
 
 bool cancelled(const AttemptInput& in) {
-  return in.cancel->load() || in.cancel_all->load();
+  // in.cancel exists only for attempts with a timeout.
+  return (in.cancel && in.cancel->load()) || in.cancel_all->load();
 }
 
 // Blocks until the attempt is cancelled (the executor must cancel it).

@@ -138,9 +138,11 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     if (observer) observer->on_attempt_start(job, attempt);
     SPDLOG_DEBUG("[{} {}] attempt {} started", opt.run_id, spec.name, attempt);
 
-    auto a = std::make_shared<Attempt>();
+    // Only a timeout needs per-attempt shared state (its timer may outlive the attempt).
+    std::shared_ptr<Attempt> a;
     int64_t deadline_ms = 0;
     if (spec.timeout) {
+      a = std::make_shared<Attempt>();
       deadline_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch() + *spec.timeout)
                         .count();
@@ -156,7 +158,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     in.attempt = static_cast<uint32_t>(attempt);
     in.max_attempts = static_cast<uint32_t>(spec.retry.retries + 1);
     in.deadline_unix_ms = deadline_ms;
-    in.cancel = &a->cancel;
+    in.cancel = a ? &a->cancel : nullptr;
     in.cancel_all = &cancel_all;
     in.inputs = [this](std::string_view j, std::string_view k) { return lookup_input(j, k); };
 
@@ -168,9 +170,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       res.error = std::string("internal error running the job: ") + e.what();
     }
     auto end = Clock::now();
+    if (!a) return {finish_attempt(job, attempt, std::move(res), false, start, end), false};
     int expected = 0;
     if (!a->phase.compare_exchange_strong(expected, 1)) return {std::nullopt, true};
-    if (a->timer) asio::post(io, [a] { a->timer->cancel(); });
+    asio::post(io, [a] { a->timer->cancel(); });
     return {finish_attempt(job, attempt, std::move(res), a->timed_out.load(), start, end), false};
   }
 
@@ -323,8 +326,11 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   // Iterative, so long chains of skips do not recurse deeply.
   std::optional<uint32_t> propagate(uint32_t root, JobState root_state) {
     std::optional<uint32_t> inline_next;
-    std::vector<std::pair<uint32_t, JobState>> work{{root, root_state}};
-    while (!work.empty()) {
+    // Reused per thread: settling is the hot path and must not allocate per job.
+    thread_local std::vector<std::pair<uint32_t, JobState>> work;
+    size_t base = work.size();  // re-entrant: a nested settle keeps the outer entries
+    work.emplace_back(root, root_state);
+    while (work.size() > base) {
       auto [job, state] = work.back();
       work.pop_back();
       for (uint32_t s : rt[job].succ) {

@@ -238,9 +238,13 @@ RunReport PipelineRun::run() {
     } catch (const std::exception& e) {
       throw InputError(file, j.line, j.column, "job '" + j.name + "': " + e.what());
     }
-    std::ostringstream def;
-    def << j.uses << "\n" << to_string(j.trigger) << "\n" << *config;
-    hashes[i] = content_hash(def.str());
+    std::string def = j.uses + "\n" + to_string(j.trigger) + "\n";
+    if (!config->empty()) {
+      std::ostringstream os;
+      os << *config;
+      def += os.str();
+    }
+    hashes[i] = content_hash(def);
 
     ExecJob& x = jobs[i];
     x.name = j.name;
@@ -250,11 +254,12 @@ RunReport PipelineRun::run() {
     x.timeout = j.timeout;
     x.priority = j.priority;
     std::string scratch = req.scratch_root + "/" + handle.run_id + "/" + j.name;
-    x.run = [type = *types[i], config, scratch](const AttemptInput& in) {
+    // The registry (and so the type) outlives the run: no copy per job.
+    x.run = [type = types[i], config, scratch](const AttemptInput& in) {
       AttemptInput local = in;
       local.config = config.get();
       local.scratch_dir = scratch;
-      return run_attempt(type, local);
+      return run_attempt(*type, local);
     };
     auto prior = handle.prior.find(j.name);
     bool prior_success = prior != handle.prior.end() && prior->second.state == JobState::success;
@@ -309,7 +314,9 @@ RunReport PipelineRun::run() {
     impl_->executor = &executor;
     if (impl_->cancel_requested) executor.cancel();
   }
+  auto exec_start = std::chrono::steady_clock::now();
   report.exec = executor.run();
+  report.exec_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exec_start).count();
   {
     std::lock_guard lock(impl_->mu);
     impl_->executor = nullptr;

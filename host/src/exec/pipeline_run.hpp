@@ -44,6 +44,7 @@ struct RunReport {
   std::vector<std::string> notices;         // e.g. "pipeline file changed since ..."
   ExecResult exec;
   int64_t duration_ms = 0;
+  double exec_ms = 0;  // the executor alone, without setup (benchmarks)
   bool nothing_to_do() const;
 };
 
