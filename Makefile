@@ -26,7 +26,9 @@ build: deps $(BUILD_DIR)/build.ninja
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j2
 
-demo: build
+# The demo needs the host and the shipped plugins only, not the test suite.
+demo: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target jobhost jobhost_plugins
 	./scripts/demo.sh $(BUILD_DIR)
 
 clean:
