@@ -108,16 +108,21 @@ std::string Statement::render(int i) const {
 
 // ---- Database ----
 
-Database::Database(const std::string& path) : path_(path) {
+Database::Database(const std::string& path, OpenMode mode) : path_(path) {
   if (path.empty()) throw FatalError("database path is empty");
-  if (path != ":memory:") {
+  if (mode == OpenMode::kCreate && path != ":memory:") {
     auto parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) throw FatalError("cannot create folder '" + parent.string() + "' for database: " + ec.message());
   }
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+    case OpenMode::kCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case OpenMode::kExisting: flags |= SQLITE_OPEN_READWRITE; break;
+    case OpenMode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+  }
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
@@ -191,10 +196,22 @@ bool Database::table_exists(std::string_view name) {
 }
 
 std::vector<std::string> Database::columns(std::string_view table) {
-  auto st = prepare("SELECT name FROM pragma_table_info(?1)", "reading columns of " + quote_ident(table));
-  st.bind_text(1, table);
   std::vector<std::string> out;
-  while (st.step()) out.push_back(st.get_text(0));
+  for (auto& c : column_info(table)) out.push_back(std::move(c.name));
+  return out;
+}
+
+std::vector<ColumnInfo> Database::column_info(std::string_view table) {
+  auto st = prepare("SELECT name, type FROM pragma_table_info(?1)", "reading columns of " + quote_ident(table));
+  st.bind_text(1, table);
+  std::vector<ColumnInfo> out;
+  while (st.step()) out.push_back({st.get_text(0), st.get_text(1)});
+  return out;
+}
+
+std::vector<ColumnInfo> Database::require_table(std::string_view table) {
+  auto out = column_info(table);
+  if (out.empty()) throw FatalError("table '" + std::string(table) + "' not found in database '" + path_ + "'");
   return out;
 }
 

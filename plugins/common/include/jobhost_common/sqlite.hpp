@@ -81,11 +81,21 @@ class Statement {
   std::string what_;
 };
 
+struct ColumnInfo {
+  std::string name;
+  std::string declared_type;  // as written in CREATE TABLE; empty when none
+};
+
 class Database {
  public:
-  // Opens (creating when absent, parent folders included) the database file at `path`.
-  // A busy timeout of 30 s lets concurrent jobs on one warehouse queue up.
-  explicit Database(const std::string& path);
+  enum class OpenMode {
+    kCreate,    // read-write; the file (and its parent folders) is created when absent
+    kExisting,  // read-write; a missing file is an error (a job that only reads or trims)
+    kReadOnly,  // read-only; a missing file is an error
+  };
+  // Opens the database file at `path`; "cannot open database '<path>': <why>" (FatalError)
+  // when it cannot. A busy timeout of 30 s lets concurrent jobs on one warehouse queue up.
+  explicit Database(const std::string& path, OpenMode mode = OpenMode::kCreate);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -119,6 +129,12 @@ class Database {
   bool table_exists(std::string_view name);
   // Column names of a table in declaration order; empty when there is no such table.
   std::vector<std::string> columns(std::string_view table);
+  // Names and declared types of a table's columns in declaration order; empty when there is
+  // no such table.
+  std::vector<ColumnInfo> column_info(std::string_view table);
+  // column_info() of a table that must exist: FatalError "table '<table>' not found in
+  // database '<path>'" when it does not.
+  std::vector<ColumnInfo> require_table(std::string_view table);
   int64_t count_rows(std::string_view table);
   int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   const std::string& path() const { return path_; }
