@@ -1,19 +1,13 @@
 #include "dataset.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <random>
 
+#include "jobhost_common/identifiers.hpp"
+
 namespace jobhost::ml {
 namespace {
-
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // A uniform integer in [0, bound] without modulo bias and without
 // std::uniform_int_distribution, whose algorithm differs between standard libraries.
@@ -30,11 +24,11 @@ uint64_t bounded(std::mt19937_64& rng, uint64_t bound) {
 
 }  // namespace
 
-void require_columns(const std::vector<ColumnInfo>& have, const std::vector<std::string>& wanted,
+void require_columns(const std::vector<sql::ColumnInfo>& have, const std::vector<std::string>& wanted,
                      const std::string& table, const std::string& context) {
   std::vector<std::string> missing;
   for (auto& w : wanted)
-    if (std::none_of(have.begin(), have.end(), [&](auto& c) { return iequals(c.name, w); }))
+    if (std::none_of(have.begin(), have.end(), [&](auto& c) { return sql::same_identifier(c.name, w); }))
       missing.push_back(w);
   if (missing.empty()) return;
   std::string msg = (context.empty() ? "" : context + ": ") + "table '" + table + "' has no column" + (missing.size() > 1 ? "s " : " ");
@@ -44,12 +38,12 @@ void require_columns(const std::vector<ColumnInfo>& have, const std::vector<std:
   throw FatalError(msg + ")");
 }
 
-double numeric_value(sqlite3_stmt* stmt, int i, const std::string& column) {
-  switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return static_cast<double>(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+double numeric_value(const sql::Statement& st, int i, const std::string& column) {
+  switch (sqlite3_column_type(st.raw(), i)) {
+    case SQLITE_INTEGER: return static_cast<double>(st.get_int(i));
+    case SQLITE_FLOAT: return st.get_double(i);
     case SQLITE_TEXT: {
-      std::string text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)));
+      std::string text = st.get_text(i);
       char* end = nullptr;
       double v = std::strtod(text.c_str(), &end);
       if (!text.empty() && end && *end == '\0') return v;
@@ -59,16 +53,16 @@ double numeric_value(sqlite3_stmt* stmt, int i, const std::string& column) {
   }
 }
 
-TrainingData load_training_data(Database& db, const std::string& table,
+TrainingData load_training_data(sql::Database& db, const std::string& table,
                                 const std::vector<std::string>& features,
                                 const std::string& target, const std::string& where) {
   std::vector<std::string> used = features;
   used.push_back(target);
-  std::string sql = "SELECT ";
-  for (size_t i = 0; i < used.size(); ++i) sql += (i ? ", " : "") + quote_ident(used[i]);
-  sql += " FROM " + quote_ident(table);
-  if (!where.empty()) sql += " WHERE " + where;
-  Statement st(db.raw(), sql, "reading training rows from '" + table + "'");
+  std::string query = "SELECT ";
+  for (size_t i = 0; i < used.size(); ++i) query += (i ? ", " : "") + sql::quote_ident(used[i]);
+  query += " FROM " + sql::quote_ident(table);
+  if (!where.empty()) query += " WHERE " + where;
+  auto st = db.prepare(query, "reading training rows from '" + table + "'");
 
   TrainingData data;
   std::vector<std::vector<double>> rows;
@@ -76,13 +70,13 @@ TrainingData load_training_data(Database& db, const std::string& table,
   while (st.step()) {
     bool has_null = false;
     for (int c = 0; c < n_cols && !has_null; ++c)
-      has_null = sqlite3_column_type(st.raw(), c) == SQLITE_NULL;
+      has_null = st.is_null(c);
     if (has_null) {
       ++data.skipped_null;
       continue;
     }
     std::vector<double> row(used.size());
-    for (int c = 0; c < n_cols; ++c) row[c] = numeric_value(st.raw(), c, used[c]);
+    for (int c = 0; c < n_cols; ++c) row[c] = numeric_value(st, c, used[c]);
     rows.push_back(std::move(row));
   }
   std::sort(rows.begin(), rows.end());

@@ -7,19 +7,19 @@
 #include <string>
 #include <vector>
 
-#include "sqlite_db.hpp"
+#include "jobhost_common/sqlite.hpp"
 
 namespace jobhost::ml {
 
 // FatalError "<context>: table 'T' has no column(s) 'a', 'b' (columns: ...)" unless every
 // wanted column exists (names compare case-insensitively, as in SQLite).
-void require_columns(const std::vector<ColumnInfo>& have, const std::vector<std::string>& wanted,
+void require_columns(const std::vector<sql::ColumnInfo>& have, const std::vector<std::string>& wanted,
                      const std::string& table, const std::string& context = {});
 
 // Column `i` of the current row as a number. Integers and reals as they are; text that is a
 // complete number is accepted (SQLite stores numbers as text in untyped columns); anything
 // else is a FatalError naming the column.
-double numeric_value(sqlite3_stmt* stmt, int i, const std::string& column);
+double numeric_value(const sql::Statement& st, int i, const std::string& column);
 
 struct TrainingData {
   Eigen::MatrixXd features;  // one row per sample, one column per feature
@@ -29,7 +29,7 @@ struct TrainingData {
 
 // Rows of `table` (filtered by `where` when not empty) with no NULL in `features` or `target`.
 // Rows come back sorted by value, so the result does not depend on storage or index order.
-TrainingData load_training_data(Database& db, const std::string& table,
+TrainingData load_training_data(sql::Database& db, const std::string& table,
                                 const std::vector<std::string>& features,
                                 const std::string& target, const std::string& where);
 

@@ -7,9 +7,12 @@
 #include <ctime>
 
 #include "dataset.hpp"
+#include "jobhost_common/atomic_file.hpp"
+#include "jobhost_common/config_keys.hpp"
+#include "jobhost_common/job_errors.hpp"
+#include "jobhost_common/sqlite.hpp"
 #include "jobs.hpp"
 #include "model.hpp"
-#include "sqlite_db.hpp"
 
 namespace jobhost::ml {
 namespace {
@@ -41,9 +44,9 @@ Eigen::MatrixXd take_rows(const Eigen::MatrixXd& m, const std::vector<size_t>& i
   return out;
 }
 
-}  // namespace
-
-Status linear_regression(Context& ctx) {
+Status run_linear_regression(Context& ctx) {
+  common::reject_unknown_keys(ctx, "", {"database", "table", "features", "target", "model_path", "test_fraction",
+                                        "seed", "where"});
   const auto database = ctx.require<std::string>("database");
   const auto table = ctx.require<std::string>("table");
   const auto features = ctx.strings("features");
@@ -58,10 +61,11 @@ Status linear_regression(Context& ctx) {
   for (auto& f : features)
     if (f == target) throw FatalError("config: 'features' must not contain the target column '" + target + "'");
 
-  Database db(database, Database::Mode::kReadOnly);
+  // Training only reads: a missing warehouse is a mistake in the config, not a file to create.
+  sql::Database db(database, sql::Database::OpenMode::kReadOnly);
   std::vector<std::string> used = features;
   used.push_back(target);
-  require_columns(db.columns(table), used, table);
+  require_columns(db.require_table(table), used, table);
   TrainingData data = load_training_data(db, table, features, target, where);
 
   const size_t n = static_cast<size_t>(data.target.size());
@@ -114,7 +118,7 @@ Status linear_regression(Context& ctx) {
   record.where = where;
   record.seed = static_cast<uint64_t>(seed);
   record.test_fraction = test_fraction;
-  write_file_atomically(model_path, model_to_json(model, record));
+  common::write_file_atomically(model_path, model_to_json(model, record));
 
   if (std::isnan(record.test.r2))
     ctx.log_warn("r2 is undefined: the target is constant on the test split");
@@ -133,5 +137,9 @@ Status linear_regression(Context& ctx) {
                " rmse=" + std::to_string(record.test.rmse) + "; model written to " + model_path);
   return Status::ok();
 }
+
+}  // namespace
+
+Status linear_regression(Context& ctx) { return common::run_named(ctx, run_linear_regression); }
 
 }  // namespace jobhost::ml

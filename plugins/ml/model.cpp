@@ -1,9 +1,5 @@
 #include "model.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <jobhost/sdk.hpp>
 
 // Boost.JSON compiled into this plugin (header-only mode): the plugin needs no Boost library.
@@ -11,7 +7,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -84,37 +79,6 @@ LinearModel load_model(const std::string& path) {
   for (auto& f : m.features)
     m.coefficients.push_back(number(coefs->get_object().if_contains(f), "coefficient of '" + f + "'"));
   return m;
-}
-
-void write_file_atomically(const std::string& path, std::string_view content) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  std::error_code ec;
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  std::string tmpl = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw FatalError("cannot create a temporary file beside '" + path + "': " + std::strerror(errno));
-  auto fail = [&](const std::string& what) {
-    int e = errno;
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw RetryableError(what + " '" + path + "': " + std::strerror(e));
-  };
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write");
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("cannot flush");
-  ::fchmod(fd, 0644);  // mkstemp creates 0600; a model is not a secret
-  ::close(fd);
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmpl.c_str());
-    throw FatalError("cannot replace '" + path + "': " + std::strerror(e));
-  }
 }
 
 }  // namespace jobhost::ml

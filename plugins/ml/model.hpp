@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace jobhost::ml {
@@ -43,9 +42,5 @@ std::string model_to_json(const LinearModel& model, const TrainingRecord& record
 
 // FatalError naming the file: unreadable, not JSON, an unknown "kind", or missing fields.
 LinearModel load_model(const std::string& path);
-
-// Writes `content` to a temporary file beside `path`, flushes it and renames it over `path`:
-// readers see the old file or the new one, never a partial one. Creates parent folders.
-void write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace jobhost::ml

@@ -1,32 +1,29 @@
 // ml.predict: scores every row of a table with a model file and replaces the predictions
 // table in one transaction (readers see the old table or the complete new one).
-#include <algorithm>
-#include <cctype>
-
 #include "dataset.hpp"
+#include "jobhost_common/config_keys.hpp"
+#include "jobhost_common/identifiers.hpp"
+#include "jobhost_common/job_errors.hpp"
+#include "jobhost_common/materialize.hpp"
+#include "jobhost_common/sqlite.hpp"
 #include "jobs.hpp"
 #include "model.hpp"
-#include "sqlite_db.hpp"
 
 namespace jobhost::ml {
 namespace {
 
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using sql::quote_ident;
+using sql::same_identifier;
 
-std::string declared_type(const std::vector<ColumnInfo>& columns, const std::string& name) {
+std::string declared_type(const std::vector<sql::ColumnInfo>& columns, const std::string& name) {
   for (auto& c : columns)
-    if (iequals(c.name, name)) return c.declared_type;
+    if (same_identifier(c.name, name)) return c.declared_type;
   return {};
 }
 
-}  // namespace
-
-Status predict(Context& ctx) {
+Status run_predict(Context& ctx) {
+  common::reject_unknown_keys(ctx, "", {"database", "table", "model_path", "target_table", "id_columns",
+                                        "prediction_column", "where"});
   const auto database = ctx.require<std::string>("database");
   const auto table = ctx.require<std::string>("table");
   const auto model_path = ctx.require<std::string>("model_path");
@@ -34,20 +31,21 @@ Status predict(Context& ctx) {
   const auto id_columns = ctx.strings("id_columns");
   const auto prediction_column = ctx.get_or("prediction_column", "prediction");
   const auto where = ctx.get_or("where", "");
-  if (iequals(target_table, table))
+  if (same_identifier(target_table, table))
     throw FatalError("config: 'target_table' must differ from 'table' ('" + table + "' would be replaced)");
   if (prediction_column.empty()) throw FatalError("config: 'prediction_column' must not be empty");
   for (auto& id : id_columns)
-    if (iequals(id, prediction_column))
+    if (same_identifier(id, prediction_column))
       throw FatalError("config: 'prediction_column' '" + prediction_column + "' is also listed in 'id_columns'");
 
   LinearModel model = load_model(model_path);
-  Database db(database, Database::Mode::kReadWrite);
-  auto columns = db.columns(table);
+  // The source table must already be there: never create a warehouse file to score nothing.
+  sql::Database db(database, sql::Database::OpenMode::kExisting);
+  auto columns = db.require_table(table);
   require_columns(columns, model.features, table, "model '" + model_path + "' does not fit");
   require_columns(columns, id_columns, table, "config: 'id_columns'");
 
-  const std::string staging = target_table + "__jobhost_staging";
+  const std::string staging = common::staging_name(target_table);
   std::string create = "CREATE TABLE " + quote_ident(staging) + " (";
   std::string select = "SELECT ";
   for (auto& id : id_columns) {
@@ -62,13 +60,13 @@ Status predict(Context& ctx) {
   for (size_t i = 0; i <= id_columns.size(); ++i) insert += (i ? ", ?" : "?");
   insert += ")";
 
-  Transaction tx(db);
+  sql::Transaction tx(db);
   db.exec("DROP TABLE IF EXISTS " + quote_ident(staging), "dropping a leftover staging table");
   db.exec(create, "creating the staging table for '" + target_table + "'");
   int64_t scored = 0, unscored = 0;
   {
-    Statement rows(db.raw(), select, "reading rows to score from '" + table + "'");
-    Statement out(db.raw(), insert, "writing predictions");
+    auto rows = db.prepare(select, "reading rows to score from '" + table + "'");
+    auto out = db.prepare(insert, "writing predictions");
     const int n_ids = static_cast<int>(id_columns.size());
     const int n_features = static_cast<int>(model.features.size());
     std::vector<double> x(model.features.size());
@@ -77,26 +75,24 @@ Status predict(Context& ctx) {
       for (int i = 0; i < n_ids; ++i) sqlite3_bind_value(out.raw(), i + 1, sqlite3_column_value(rows.raw(), i));
       bool complete = true;
       for (int f = 0; f < n_features && complete; ++f) {
-        if (sqlite3_column_type(rows.raw(), n_ids + f) == SQLITE_NULL)
+        if (rows.is_null(n_ids + f))
           complete = false;
         else
-          x[f] = numeric_value(rows.raw(), n_ids + f, model.features[f]);
+          x[f] = numeric_value(rows, n_ids + f, model.features[f]);
       }
       // A row with a NULL feature keeps its ids and gets a NULL prediction.
       if (complete) {
-        sqlite3_bind_double(out.raw(), n_ids + 1, model.predict(x.data()));
+        out.bind_double(n_ids + 1, model.predict(x.data()));
         ++scored;
       } else {
-        sqlite3_bind_null(out.raw(), n_ids + 1);
+        out.bind_null(n_ids + 1);
         ++unscored;
       }
-      out.step();
-      sqlite3_reset(out.raw());
+      out.run();
+      out.reset();
     }
   }
-  db.exec("DROP TABLE IF EXISTS " + quote_ident(target_table), "dropping the old '" + target_table + "'");
-  db.exec("ALTER TABLE " + quote_ident(staging) + " RENAME TO " + quote_ident(target_table),
-          "renaming the staging table to '" + target_table + "'");
+  common::swap_in(db, staging, target_table);
   tx.commit();
 
   ctx.metric("rows_scored", static_cast<double>(scored));
@@ -107,5 +103,9 @@ Status predict(Context& ctx) {
                (unscored ? " (" + std::to_string(unscored) + " with a NULL feature got a NULL prediction)" : ""));
   return Status::ok();
 }
+
+}  // namespace
+
+Status predict(Context& ctx) { return common::run_named(ctx, run_predict); }
 
 }  // namespace jobhost::ml
