@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "duration.hpp"
+#include "jobhost_common/config_keys.hpp"
+#include "jobhost_common/job_errors.hpp"
 #include "jobs.hpp"
 
 namespace jobhost::utilities {
@@ -26,9 +28,8 @@ std::vector<std::string> matches(const std::string& pattern) {
   return out;
 }
 
-}  // namespace
-
-Status file_sensor(Context& ctx) {
+Status run_file_sensor(Context& ctx) {
+  common::reject_unknown_keys(ctx, "", {"path", "poke_interval", "timeout", "min_count", "soft_fail"});
   const auto pattern = ctx.require<std::string>("path");
   const auto poke = config_duration(ctx, "poke_interval", std::chrono::seconds(5));
   const auto timeout = config_duration(ctx, "timeout", std::chrono::hours(1));
@@ -71,5 +72,9 @@ Status file_sensor(Context& ctx) {
     }
   }
 }
+
+}  // namespace
+
+Status file_sensor(Context& ctx) { return common::run_named(ctx, run_file_sensor); }
 
 }  // namespace jobhost::utilities

@@ -11,9 +11,11 @@
 #include <sstream>
 #include <vector>
 
-#include "atomic_file.hpp"
 #include "duration.hpp"
 #include "http_client.hpp"
+#include "jobhost_common/atomic_file.hpp"
+#include "jobhost_common/config_keys.hpp"
+#include "jobhost_common/job_errors.hpp"
 #include "jobs.hpp"
 
 namespace jobhost::utilities {
@@ -118,9 +120,9 @@ std::string snippet(const std::string& body) {
   return body.size() > 200 ? s + "..." : s;
 }
 
-}  // namespace
-
-Status http(Context& ctx) {
+Status run_http(Context& ctx) {
+  common::reject_unknown_keys(ctx, "", {"url", "method", "headers", "body", "body_file", "expected_status",
+                                        "output_file", "timeout", "insecure_skip_verify"});
   http::Request req;
   req.url = ctx.require<std::string>("url");
   req.method = ctx.get_or("method", "GET");
@@ -176,10 +178,14 @@ Status http(Context& ctx) {
     return Status::fatal(msg);
   }
   if (!output_file.empty()) {
-    write_file_atomically(output_file, res.body);
+    common::write_file_atomically(output_file, res.body);
     ctx.set_output("output_file", output_file);
   }
   return Status::ok();
 }
+
+}  // namespace
+
+Status http(Context& ctx) { return common::run_named(ctx, run_http); }
 
 }  // namespace jobhost::utilities
