@@ -1,8 +1,5 @@
 // Crash safety: a host killed with SIGKILL at a seeded moment loses nothing. The rerun runs
 // exactly the jobs the store had not recorded as succeeded, and no recorded success runs again.
-#include <sys/inotify.h>
-#include <poll.h>
-
 #include <catch2/catch.hpp>
 #include <boost/json.hpp>
 
@@ -14,6 +11,7 @@
 #include <set>
 
 #include "child_process.hpp"
+#include "folder_watch.hpp"
 #include "cli_support.hpp"
 
 using namespace jobhost::test;
@@ -65,32 +63,6 @@ size_t line_count(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// Waits, driven by inotify events on the folder, until `file` has at least `lines` lines or
-// the child ends. Returns false when the child ended first (or the deadline passed).
-bool wait_for_lines(const TempDir& dir, const std::string& file, size_t lines, ChildProcess& child) {
-  int fd = inotify_init1(IN_CLOEXEC);
-  REQUIRE(fd >= 0);
-  REQUIRE(inotify_add_watch(fd, dir.str().c_str(), IN_MODIFY | IN_CREATE) >= 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  bool reached = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (line_count(dir.str(file)) >= lines) {
-      reached = true;
-      break;
-    }
-    if (child.poll()) break;
-    // Wake on the next change in the folder; the timeout only bounds how late we notice the
-    // child ending without writing.
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) > 0) {
-      char buf[4096];
-      [[maybe_unused]] auto n = ::read(fd, buf, sizeof buf);
-    }
-  }
-  ::close(fd);
-  return reached;
-}
-
 // Job name -> newest state, as `jobhost show --pipeline crash --date D --json` reports it.
 std::map<std::string, std::string> job_states(const TempDir& dir) {
   auto r = run_cli("show --pipeline crash --date " + kDate + " --json --state state.db", dir);
@@ -115,7 +87,7 @@ void check_crash_resume(unsigned seed) {
   {
     ChildProcess host(dir.str(), {"run", "p.toml", "--date", kDate, "--state", "state.db"},
                       dir.str("out1.txt"), dir.str("err1.txt"));
-    bool reached = wait_for_lines(dir, "ran.txt", kill_after, host);
+    bool reached = wait_until(dir, host, [&] { return line_count(dir.str("ran.txt")) >= kill_after; });
     INFO(slurp(dir.str("err1.txt")));
     REQUIRE(reached);
     host.kill(SIGKILL);
