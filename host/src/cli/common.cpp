@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "cli/json_log_format.hpp"
 #include "exec/host_services.hpp"
 
 namespace jobhost::cli {
@@ -28,8 +29,7 @@ void setup_logging(const Args& args, const HostConfig& host) {
     throw UsageError("--log-level must be trace, debug, info, warn, error or off");
   logger->set_level(lvl);
   if (host.log_format == "json") {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    logger->set_formatter(json_lines_formatter());
   } else {
     logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
   }

@@ -1,6 +1,7 @@
 #include "config/pipeline_loader.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -22,6 +23,13 @@ bool valid_name(std::string_view s) {
 }
 
 namespace {
+
+// The shortest text that reads back as the same double (0.1 stays "0.1", 1e-9 stays exact).
+std::string shortest_decimal(double d) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
 
 const std::vector<std::string> kRunVariables = {"run.logical_date", "run.id", "job.name",
                                                 "pipeline.name"};
@@ -101,7 +109,7 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
         std::string value;
         if (auto s = v.value_exact<std::string>()) value = *s;
         else if (auto i = v.value_exact<int64_t>()) value = std::to_string(*i);
-        else if (auto d = v.value_exact<double>()) { std::ostringstream os; os << *d; value = os.str(); }
+        else if (auto d = v.value_exact<double>()) value = shortest_decimal(*d);
         else if (auto b = v.value_exact<bool>()) value = *b ? "true" : "false";
         else { diags.add(v, "param '" + std::string(k.str()) + "' must be a string, number or boolean"); continue; }
         ordered.push_back({k.source().begin, {std::string(k.str()), value}});

@@ -11,6 +11,7 @@
 #include <queue>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "exec/retry_policy.hpp"
@@ -57,10 +58,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   ExecutionObserver* observer = nullptr;
   std::unordered_map<std::string_view, uint32_t> by_name;
 
-  // Ready queue, ordered by priority then by job index (stable, deterministic).
+  // Ready queue, ordered by priority, then rank, then job index (stable, deterministic).
   std::mutex mu;
   std::condition_variable cv;
-  std::priority_queue<std::pair<double, int64_t>> ready;  // (priority, -index)
+  std::priority_queue<std::tuple<double, double, int64_t>> ready;  // (priority, rank, -index)
   bool stopping = false;
   int retire = 0;  // workers to stop because an abandoned attempt's thread came back
   std::vector<std::thread> workers;
@@ -90,7 +91,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   void enqueue(uint32_t job) {
     {
       std::lock_guard lock(mu);
-      ready.emplace(jobs[job].priority, -static_cast<int64_t>(job));
+      ready.emplace(jobs[job].priority, jobs[job].rank, -static_cast<int64_t>(job));
     }
     cv.notify_one();
   }
@@ -106,7 +107,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
           return;
         }
         if (ready.empty()) return;  // stopping
-        job = static_cast<uint32_t>(-ready.top().second);
+        job = static_cast<uint32_t>(-std::get<2>(ready.top()));
         ready.pop();
       }
       // Run the job, then any dependant it made ready inline (saves a queue round trip).

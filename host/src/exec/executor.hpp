@@ -31,6 +31,7 @@ struct ExecJob {
   RetryPolicy retry;
   std::optional<Millis> timeout;
   double priority = 0;  // higher first among ready jobs
+  double rank = 0;      // tie-break after priority: e.g. the remaining critical path
   // Runs one attempt; must honour in.cancel / in.cancel_all. Called on a worker thread.
   std::function<AttemptResult(const AttemptInput&)> run;
   // Settled before the run starts (carried over from an earlier run, or not selected).

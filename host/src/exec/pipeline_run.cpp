@@ -289,7 +289,7 @@ RunReport PipelineRun::run() {
     }
   }
   // Among ready jobs, those heading the longest remaining chain go first.
-  for (uint32_t i = 0; i < jobs.size(); ++i) jobs[i].priority += plan.rank[i] * 1e-3;
+  for (uint32_t i = 0; i < jobs.size(); ++i) jobs[i].rank = plan.rank[i];
 
   if (req.store) {
     for (uint32_t i = 0; i < jobs.size(); ++i)

@@ -184,7 +184,8 @@ typedef struct jh_run_info {
   jh_str job_name;
   jh_str job_type;        /* "plugin.type" */
   jh_str logical_date;    /* YYYY-MM-DD */
-  jh_str scratch_dir;     /* a directory owned by this job for the run; created on demand */
+  jh_str scratch_dir;     /* a path reserved for this job in this run; the job creates it
+                           * (mkdir -p) when it needs one: most jobs do not */
   int64_t deadline_unix_ms; /* end of this attempt's timeout; 0 = none */
   /* ---- APPEND ONLY below this line ---- */
 } jh_run_info;
