@@ -62,6 +62,27 @@ TEST_CASE("state store: a corrupt file is refused with exit 2, named, and left b
   CHECK(bytes_of(dir.str("state.db")) == garbage);
 }
 
+TEST_CASE("state store: a jobhost store with garbled pages is refused and left byte-identical",
+          "[state][cli]") {
+  TempDir dir;
+  write_file(dir.str("p.toml"), "[pipeline]\nname = \"t\"\n" + shell_job("a", "echo a >> ran.txt"));
+  REQUIRE(run_cli("run p.toml --date " + kDate + " --state state.db", dir).exit_code == 0);
+  // Keep the first page (a valid SQLite header and schema root), garble the rest.
+  std::string db = bytes_of(dir.str("state.db"));
+  REQUIRE(db.size() > 8192);
+  std::mt19937 rng(7);
+  for (size_t i = 4096; i < db.size(); ++i) db[i] = static_cast<char>(rng() & 0xff);
+  {
+    std::ofstream f(dir.str("state.db"), std::ios::binary | std::ios::trunc);
+    f.write(db.data(), static_cast<std::streamsize>(db.size()));
+  }
+  auto r = run_cli("run p.toml --date " + kDate + " --state state.db --force", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("state.db"));
+  CHECK(bytes_of(dir.str("state.db")) == db);
+  CHECK(slurp(dir.str("ran.txt")) == "a\n");  // the forced rerun did not start
+}
+
 TEST_CASE("state store: an unwritable location exits 2 naming it", "[state][cli]") {
   TempDir dir;
   write_file(dir.str("p.toml"), "[pipeline]\nname = \"t\"\n" + shell_job("a", "echo a >> ran.txt"));
