@@ -4,6 +4,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -89,8 +92,13 @@ struct LineBuffer {
 };
 
 [[noreturn]] void exec_child(const Command& cmd, int out_fd, int err_fd, int status_fd,
-                             char* const* argv, char* const* envp) {
+                             char* const* argv, char* const* envp, pid_t host_pid) {
   ::setpgid(0, 0);
+#ifdef __linux__
+  // If the host dies (kill -9), the command must not run on beside the resumed run's copy.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != host_pid) ::_exit(127);  // the host died before prctl took effect
+#endif
   ::dup2(out_fd, STDOUT_FILENO);
   ::dup2(err_fd, STDERR_FILENO);
   int devnull = ::open("/dev/null", O_RDONLY);
@@ -126,9 +134,10 @@ Status shell(Context& ctx) {
   int out[2], err[2], status[2];
   if (::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) || ::pipe2(status, O_CLOEXEC))
     return Status::retry(std::string("pipe: ") + std::strerror(errno));
+  pid_t host_pid = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) return Status::retry(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) exec_child(cmd, out[1], err[1], status[1], argv.data(), envp.data());
+  if (pid == 0) exec_child(cmd, out[1], err[1], status[1], argv.data(), envp.data(), host_pid);
   ::close(out[1]);
   ::close(err[1]);
   ::close(status[1]);

@@ -113,8 +113,8 @@ TEST_CASE("run lock: a second host on the same pipeline and date exits 2 naming 
   write_file(dir.str("p.toml"),
              "[pipeline]\nname = \"locked\"\n" +
                  shell_job("hold",
-                           "echo hold >> ran.txt; touch started; i=0; while [ ! -f go ] && [ $i -lt 6000 ]; "
-                           "do sleep 0.01; i=$((i+1)); done; test -f go") +
+                           "echo hold >> ran.txt; touch started; i=0; while [ ! -f go-{{ run.logical_date }} ] && [ $i -lt 6000 ]; "
+                           "do sleep 0.01; i=$((i+1)); done; test -f go-{{ run.logical_date }}") +
                  shell_job("after", "echo after >> ran.txt", "\"hold\""));
 
   ChildProcess first(dir.str(), {"run", "p.toml", "--date", kDate, "--state", "state.db"},
@@ -131,15 +131,16 @@ TEST_CASE("run lock: a second host on the same pipeline and date exits 2 naming 
   // run-job takes the same lock.
   CHECK(run_cli("run-job p.toml after --date " + kDate + " --state state.db", dir).exit_code == 2);
   // Another date is another run and is not blocked.
-  auto other = run_cli("run p.toml --date 2026-11-29 --state state.db --only after", dir);
+  write_file(dir.str("go-2026-11-29"), "");
+  auto other = run_cli("run p.toml --date 2026-11-29 --state state.db", dir);
   CHECK(other.exit_code == 0);
 
-  write_file(dir.str("go"), "");
+  write_file(dir.str("go-" + kDate), "");
   int st = first.wait();
   reap_orphans();
   REQUIRE(WIFEXITED(st));
   CHECK(WEXITSTATUS(st) == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "hold\nafter\nafter\n");  // nothing ran for the refused hosts
+  CHECK(slurp(dir.str("ran.txt")) == "hold\nhold\nafter\nafter\n");  // nothing ran for the refused hosts
 
   // The lock went with the first host: the pair runs again (here: nothing left to do, then --force).
   auto again = run_cli("run p.toml --date " + kDate + " --state state.db", dir);

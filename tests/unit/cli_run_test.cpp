@@ -63,6 +63,25 @@ TEST_CASE("cli run: a rerun executes only the failed job and what depends on it"
   CHECK(slurp(dir.str("ran.txt")) == "b\nc\n");
 }
 
+TEST_CASE("cli run: --only refuses a job whose upstream has not succeeded, and writes nothing", "[cli][resume]") {
+  TempDir dir;
+  write_file(dir.str("p.toml"), pipeline({{"a", ""}, {"b", "\"a\""}, {"c", ""}}));
+  auto r = run_cli("run p.toml --date 2026-11-28 --only b", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("job 'b' needs upstream job 'a', which has not succeeded for 2026-11-28"));
+  CHECK_FALSE(std::filesystem::exists(dir.str("ran.txt")));
+  CHECK_THAT(run_cli("runs", dir).out, !Catch::Contains("2026-11-28"));
+  // Selecting the upstream too, or after it succeeded, works; unselected jobs are marked.
+  r = run_cli("run p.toml --date 2026-11-28 --only a --only b --json", dir);
+  CHECK(r.exit_code == 0);
+  auto doc = json::parse(r.out).as_object();
+  CHECK(doc.at("jobs").at("c").at("not_selected") == true);
+  CHECK(doc.at("jobs").at("c").at("state") == "skipped");
+  CHECK(slurp(dir.str("ran.txt")) == "a\nb\n");
+  CHECK(run_cli("run-job p.toml b --date 2026-11-28", dir).exit_code == 0);
+  CHECK(slurp(dir.str("ran.txt")) == "a\nb\nb\n");
+}
+
 TEST_CASE("cli: bad input exits 2 with file:line:col", "[cli]") {
   TempDir dir;
   write_file(dir.str("bad.toml"), "[pipeline]\nname = \"x\"\n[[jobs]]\nname = \"a\"\nuses = \"utilities.shell\"\ndepends_on = [\"b\"]\n");

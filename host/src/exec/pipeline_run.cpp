@@ -176,8 +176,31 @@ RunReport PipelineRun::run() {
     }
   }
 
+  // --only / run-job: a selected job's upstream must have succeeded already, or be selected
+  // too. Checked before anything is written.
+  if (!req.only.empty()) {
+    std::set<std::string> succeeded;
+    if (req.store) {
+      if (auto id = req.store->find_run_id(spec.name, req.logical_date))
+        if (auto detail = req.store->get_run(*id))
+          for (auto& j : detail->jobs)
+            if (j.state == "success") succeeded.insert(j.job);
+    }
+    for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
+      if (!selected[i]) continue;
+      for (uint32_t p : dag.pred[i]) {
+        if (selected[p] || succeeded.count(spec.jobs[p].name)) continue;
+        throw InputError(file, spec.jobs[i].line, spec.jobs[i].column,
+                         "job '" + spec.jobs[i].name + "' needs upstream job '" + spec.jobs[p].name +
+                             "', which has not succeeded for " + req.logical_date +
+                             ": run it first, or select it too with --only");
+      }
+    }
+  }
+
   RunReport report;
   report.pipeline = spec.name;
+  report.selected = selected;
   report.logical_date = req.logical_date;
   for (auto& j : spec.jobs) report.names.push_back(j.name);
 
@@ -268,9 +291,10 @@ RunReport PipelineRun::run() {
       x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
       report.carried_over[i] = true;
     } else if (!selected[i]) {
-      // Not selected with --only: dependants see it as done; its last outputs stay available.
-      x.preset = JobState::success;
-      if (prior != handle.prior.end())
+      // Not selected with --only: not run now. An earlier success still serves its outputs
+      // (checked before the run started); anything else is reported as skipped.
+      x.preset = prior_success ? JobState::success : JobState::skipped;
+      if (prior_success)
         x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
       report.carried_over[i] = true;
     }
@@ -343,7 +367,8 @@ std::string run_report_json(const RunReport& r) {
                           {"error", o.error.empty() || o.state == JobState::success
                                         ? boost::json::value(nullptr)
                                         : boost::json::value(o.error)}};
-    if (r.carried_over[i]) j["carried_over"] = true;
+    if (!r.selected.empty() && !r.selected[i]) j["not_selected"] = true;
+    else if (r.carried_over[i]) j["carried_over"] = true;
     if (!o.metrics.empty()) {
       boost::json::object m;
       for (auto& [k, v] : o.metrics) {

@@ -40,7 +40,8 @@ struct RunReport {
   std::string status;  // success | failed | cancelled
   int try_number = 1;
   std::vector<std::string> names;           // job names, in spec order
-  std::vector<bool> carried_over;           // succeeded in an earlier try, not run now
+  std::vector<bool> carried_over;           // not run now: earlier success, or not selected
+  std::vector<bool> selected;               // false for jobs left out by --only
   std::vector<std::string> notices;         // e.g. "pipeline file changed since ..."
   ExecResult exec;
   int64_t duration_ms = 0;
