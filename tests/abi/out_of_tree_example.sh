@@ -6,23 +6,7 @@
 #   3. load the result with the installed `jobhost plugins`, and check that the plugin
 #      exports exactly one symbol.
 # usage: out_of_tree_example.sh <jobhost build dir> <example source dir> <cmake> [<generator>]
-set -euo pipefail
-# Group- or world-writable plugin folders are refused by the host: install like root does.
-umask 022
-
-build_dir=$1
-example_dir=$2
-cmake=$3
-generator=${4:-Ninja}
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/jobhost-sdk-example-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-prefix=$work/prefix
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-echo "== install $build_dir into $prefix"
-"$cmake" --install "$build_dir" --prefix "$prefix" >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; fail "cmake --install failed"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../install_prefix.bash" jobhost-sdk-example "$@"
 for f in bin/jobhost include/jobhost/abi.h include/jobhost/sdk.hpp \
          lib/cmake/JobhostSDK/JobhostSDKConfig.cmake lib/cmake/JobhostSDK/JobhostPlugin.cmake; do
   [[ -e $prefix/$f ]] || fail "the install has no $f"

@@ -6,23 +6,7 @@
 #      folder (nothing of the main build's cache is reused),
 #   3. run it: the seed pipeline (two in-process jobs and utilities.shell) must succeed.
 # usage: fluent_example.sh <jobhost build dir> <example source dir> <cmake> [<generator>]
-set -euo pipefail
-# Group- or world-writable plugin folders are refused by the host: install like root does.
-umask 022
-
-build_dir=$1
-example_dir=$2
-cmake=$3
-generator=${4:-Ninja}
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/jobhost-fluent-example-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-prefix=$work/prefix
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-echo "== install $build_dir into $prefix"
-"$cmake" --install "$build_dir" --prefix "$prefix" >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; fail "cmake --install failed"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../install_prefix.bash" jobhost-fluent-example "$@"
 for f in include/jobhost/pipeline.hpp include/jobhost/sdk.hpp include/jobhost/version.hpp \
          lib/libjobhost_core.a lib/cmake/Jobhost/JobhostConfig.cmake \
          lib/cmake/Jobhost/JobhostTargets.cmake lib/jobhost/plugins/utilities.so; do
