@@ -1,6 +1,9 @@
 # Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian 12 as root.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+# Let ccache reuse objects across clones in other folders (CI builds a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 DEB_PACKAGES = build-essential cmake ninja-build ccache pkg-config git \
   libboost1.81-dev libboost-json1.81-dev libspdlog-dev libtomlplusplus-dev catch2 \
   libsqlite3-dev sqlite3 libssl-dev libhowardhinnant-date-dev libeigen3-dev \
