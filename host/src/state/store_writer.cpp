@@ -1,5 +1,8 @@
 #include "state/store_writer.hpp"
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -51,8 +54,17 @@ struct StoreWriter::Statements {
         output(db,
                "INSERT OR REPLACE INTO job_outputs(run_id, job, key, value) "
                "VALUES(?1, ?2, ?3, ?4)"),
-        finish_run(db, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1") {}
-  sql::Stmt started, finished, settled, metric, clear_outputs, output, finish_run;
+        finish_run(db, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1"),
+        started_and_finished(
+            db,
+            "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, ended_at, "
+            "duration_ms, error, config_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+            "ON CONFLICT(run_id, try_number, job, attempt) DO UPDATE SET state = excluded.state, "
+            "started_at = excluded.started_at, ended_at = excluded.ended_at, "
+            "duration_ms = excluded.duration_ms, error = excluded.error, "
+            "config_hash = excluded.config_hash") {}
+  sql::Stmt started, finished, settled, metric, clear_outputs, output, finish_run,
+      started_and_finished;
 };
 
 StoreWriter::StoreWriter(sql::Db db, std::chrono::microseconds max_batch_delay)
@@ -139,7 +151,25 @@ void StoreWriter::loop() {
   }
 }
 
+namespace {
+std::string attempt_key(const Change& c) {
+  return c.run_id + '\x1f' + std::to_string(c.try_number) + '\x1f' + c.job + '\x1f' +
+         std::to_string(c.attempt);
+}
+}  // namespace
+
 void StoreWriter::apply_batch(std::vector<Change>& batch) {
+  // A fast attempt's start and end usually land in the same batch: write its row once instead
+  // of an insert followed by an update of the same row (same transaction, same outcome).
+  std::unordered_map<std::string, const Change*> start_of;  // attempt -> its `started` change
+  {
+    std::unordered_set<std::string> finished_here;
+    for (auto& c : batch)
+      if (c.kind == Change::Kind::finished) finished_here.insert(attempt_key(c));
+    for (auto& c : batch)
+      if (c.kind == Change::Kind::started && finished_here.count(attempt_key(c)))
+        start_of.emplace(attempt_key(c), &c);
+  }
   bool has_writes = false;
   for (auto& c : batch) has_writes |= c.kind != Change::Kind::callback;
   if (has_writes) {
@@ -147,8 +177,16 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       sql::Transaction tx(db_);
       for (auto& c : batch) {
         if (c.kind == Change::Kind::callback) continue;
+        const Change* start = nullptr;
+        if (!start_of.empty() && (c.kind == Change::Kind::started || c.kind == Change::Kind::finished)) {
+          auto it = start_of.find(attempt_key(c));
+          if (it != start_of.end()) {
+            if (c.kind == Change::Kind::started) continue;  // written with its `finished`
+            start = it->second;
+          }
+        }
         try {
-          apply(c);
+          apply(c, start);
         } catch (const StoreError& e) {
           // A bad change (e.g. an unknown run id) fails alone; the rest of the batch is
           // still written. When SQLite rolled the whole transaction back (disk full, I/O
@@ -178,8 +216,15 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   }
 }
 
-void StoreWriter::apply(const Change& c) {
+void StoreWriter::apply(const Change& c, const Change* start) {
   auto& s = *stmts_;
+  if (start) {  // `finished` with its `started` from the same batch
+    auto& st = s.started_and_finished;
+    st.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
+    st.bind(5, std::string(to_string(c.state))).bind(6, start->at).bind(7, c.at);
+    st.bind(8, c.duration_ms).bind(9, c.text).bind(10, start->config_hash);
+    st.run();
+  }
   switch (c.kind) {
     case Change::Kind::started:
       s.started.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
@@ -187,10 +232,12 @@ void StoreWriter::apply(const Change& c) {
       s.started.run();
       break;
     case Change::Kind::finished:
-      s.finished.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
-      s.finished.bind(5, std::string(to_string(c.state))).bind(6, c.at);
-      s.finished.bind(7, c.duration_ms).bind(8, c.text);
-      s.finished.run();
+      if (!start) {
+        s.finished.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
+        s.finished.bind(5, std::string(to_string(c.state))).bind(6, c.at);
+        s.finished.bind(7, c.duration_ms).bind(8, c.text);
+        s.finished.run();
+      }
       for (auto& [name, value] : c.metrics) {
         s.metric.bind(1, c.run_id).bind(2, c.job).bind(3, c.try_number).bind(4, c.attempt);
         s.metric.bind(5, name).bind(6, value);

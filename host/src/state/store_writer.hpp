@@ -64,7 +64,8 @@ class StoreWriter {
  private:
   void loop();
   void apply_batch(std::vector<Change>& batch);
-  void apply(const Change& c);
+  // `start`: the attempt's `started` change from the same batch, written in the same row.
+  void apply(const Change& c, const Change* start = nullptr);
   void record_error(const std::string& message);
 
   // Declared before the statements, which refer to it.
