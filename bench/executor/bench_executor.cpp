@@ -2,10 +2,12 @@
 // asio::thread_pool with atomic in-degree counters and nothing else.
 //
 //   bench_executor [--quick]      prints BENCH name=<what> value=<number> unit=<unit> lines
+//   (--quick: 10k-job shapes, one repetition; default: 100k shapes, best of 3)
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -88,6 +90,7 @@ Measured jobhost_seconds(const PipelineSpec& spec, const PluginRegistry& plugins
 
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const int reps = quick ? 1 : 3;
   spdlog::set_level(spdlog::level::info);  // per-job lines are at debug: compiled, filtered
   const int threads = 2;
   PluginRegistry plugins;
@@ -113,14 +116,24 @@ int main(int argc, char** argv) {
     validate_pipeline(spec, plugins);
     double build = seconds_since(t);
 
-    double floor_s = floor_seconds(shape.preds, threads);
-    auto mem = jobhost_seconds(spec, plugins, threads, nullptr, "2026-01-01");
-    state::StoreOptions so;
-    so.path = (dir / (shape.name + ".db")).string();
-    auto store = state::RunStore::open(so);
-    auto durable = jobhost_seconds(spec, plugins, threads, store.get(), "2026-01-01");
-    int64_t commits = store->commits();
-    store.reset();
+    // Best of `reps` for each side: on a shared 2-core machine the minimum is the figure
+    // least disturbed by other work, and the same rule applies to floor and jobhost.
+    double floor_s = 1e9;
+    Measured mem{1e9, 1e9}, durable{1e9, 1e9};
+    int64_t commits = 0;
+    for (int rep = 0; rep < reps; ++rep) {
+      floor_s = std::min(floor_s, floor_seconds(shape.preds, threads));
+      auto m = jobhost_seconds(spec, plugins, threads, nullptr, "2026-01-01");
+      if (m.exec_s < mem.exec_s) mem = m;
+      state::StoreOptions so;
+      so.path = (dir / (shape.name + std::to_string(rep) + ".db")).string();
+      auto store = state::RunStore::open(so);
+      auto d = jobhost_seconds(spec, plugins, threads, store.get(), "2026-01-01");
+      if (d.exec_s < durable.exec_s) {
+        durable = d;
+        commits = store->commits();
+      }
+    }
 
     bench_line(shape.name + ".jobs", n, "jobs");
     bench_line(shape.name + ".parse_validate_graph", build * 1e3, "ms");
