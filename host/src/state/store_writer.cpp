@@ -245,8 +245,11 @@ void StoreWriter::apply(const Change& c, const Change* start) {
       }
       // The latest attempt's outputs replace earlier ones: stale keys must not leak into
       // downstream jobs of a rerun.
-      s.clear_outputs.bind(1, c.run_id).bind(2, c.job);
-      s.clear_outputs.run();
+      // Nothing to clear before a job's very first attempt of the run.
+      if (c.try_number > 1 || c.attempt > 1) {
+        s.clear_outputs.bind(1, c.run_id).bind(2, c.job);
+        s.clear_outputs.run();
+      }
       for (auto& [key, value] : c.outputs) {
         s.output.bind(1, c.run_id).bind(2, c.job).bind(3, key).bind(4, value);
         s.output.run();
