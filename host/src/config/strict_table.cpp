@@ -66,12 +66,15 @@ std::optional<int64_t> StrictTable::integer(const char* key, int64_t min, int64_
     error(key, std::string("'") + key + "' must be an integer");
     return std::nullopt;
   }
-  if (*v < min || *v > max) {
-    error(key, std::string("'") + key + "' must be between " + std::to_string(min) + " and " +
-                   std::to_string(max));
-    return std::nullopt;
-  }
-  return v;
+  return in_range(key, *v, min, max);
+}
+
+template <class T>
+std::optional<T> StrictTable::in_range(const char* key, T v, T min, T max) {
+  if (v >= min && v <= max) return v;
+  error(key, std::string("'") + key + "' must be between " + std::to_string(min) + " and " +
+                 std::to_string(max));
+  return std::nullopt;
 }
 
 std::optional<double> StrictTable::number(const char* key, double min, double max) {
@@ -85,12 +88,7 @@ std::optional<double> StrictTable::number(const char* key, double min, double ma
     error(key, std::string("'") + key + "' must be a number");
     return std::nullopt;
   }
-  if (*v < min || *v > max) {
-    error(key, std::string("'") + key + "' must be between " + std::to_string(min) + " and " +
-                   std::to_string(max));
-    return std::nullopt;
-  }
-  return v;
+  return in_range(key, *v, min, max);
 }
 
 std::optional<bool> StrictTable::boolean(const char* key) {

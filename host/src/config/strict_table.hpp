@@ -48,6 +48,9 @@ class StrictTable {
 
  private:
   const toml::node& at(const char* key) const;
+  // `v` when within [min, max]; otherwise a diagnostic naming the bounds.
+  template <class T>
+  std::optional<T> in_range(const char* key, T v, T min, T max);
   void missing(const char* key);
   const toml::table& table_;
   std::string where_;

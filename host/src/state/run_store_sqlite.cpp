@@ -108,16 +108,23 @@ class SqliteRunStore final : public RunStore {
     return h;
   }
 
-  void job_started(const std::string& run_id, int try_number, const std::string& job,
-                   int attempt, const std::string& config_hash) override {
+  // A change about one job of one try, stamped now.
+  static Change job_change(Change::Kind kind, const std::string& run_id, int try_number,
+                           const std::string& job) {
     Change c;
-    c.kind = Change::Kind::started;
+    c.kind = kind;
     c.run_id = run_id;
     c.try_number = try_number;
     c.job = job;
+    c.at = now_iso_utc();
+    return c;
+  }
+
+  void job_started(const std::string& run_id, int try_number, const std::string& job,
+                   int attempt, const std::string& config_hash) override {
+    Change c = job_change(Change::Kind::started, run_id, try_number, job);
     c.attempt = attempt;
     c.config_hash = config_hash;
-    c.at = now_iso_utc();
     writer_.submit(std::move(c));
   }
 
@@ -125,31 +132,21 @@ class SqliteRunStore final : public RunStore {
                     int attempt, JobState state, const std::string& error, int64_t duration_ms,
                     const std::map<std::string, double>& metrics,
                     const std::map<std::string, std::string>& outputs) override {
-    Change c;
-    c.kind = Change::Kind::finished;
-    c.run_id = run_id;
-    c.try_number = try_number;
-    c.job = job;
+    Change c = job_change(Change::Kind::finished, run_id, try_number, job);
     c.attempt = attempt;
     c.state = state;
     c.text = error;
     c.duration_ms = duration_ms;
     c.metrics = metrics;
     c.outputs = outputs;
-    c.at = now_iso_utc();
     writer_.submit(std::move(c));
   }
 
   void job_settled(const std::string& run_id, int try_number, const std::string& job,
                    JobState state, const std::string& reason) override {
-    Change c;
-    c.kind = Change::Kind::settled;
-    c.run_id = run_id;
-    c.try_number = try_number;
-    c.job = job;
+    Change c = job_change(Change::Kind::settled, run_id, try_number, job);
     c.state = state;
     c.text = reason;
-    c.at = now_iso_utc();
     writer_.submit(std::move(c));
   }
 
