@@ -325,6 +325,44 @@ inline detail::JobEntry job(const char* name, const char* summary, const char* v
 }
 
 namespace detail {
+// Plugin-wide lifecycle hooks (JOBHOST_PLUGIN_HOOKS); each plugin library has its own copy.
+struct Hooks {
+  bool (*init)(std::string& error) = nullptr;
+  void (*shutdown)() = nullptr;
+};
+inline Hooks& hooks() {
+  static Hooks h;
+  return h;
+}
+
+inline int32_t JH_CALL init_trampoline(const jh_host*, char* err, uint32_t cap) {
+  std::string error;
+  bool ok = false;
+  try {
+    ok = hooks().init(error);
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown exception";
+  }
+  if (ok) return 0;
+  if (error.empty()) error = "init returned false";
+  if (err && cap > 0) {
+    size_t n = error.size() < cap - 1 ? error.size() : cap - 1;
+    error.copy(err, n);
+    err[n] = '\0';
+  }
+  return 1;
+}
+
+inline void JH_CALL shutdown_trampoline() {
+  try {
+    hooks().shutdown();
+  } catch (...) {
+    // Nothing may cross the boundary; a failing shutdown has no one left to tell.
+  }
+}
+
 template <size_t N>
 struct PluginStorage {
   JobEntry entries[N];
@@ -349,6 +387,8 @@ const jh_plugin* make_plugin(const char* name, const char* version, const char* 
     p.description = description;
     p.job_type_count = static_cast<uint32_t>(sizeof...(Jobs));
     p.job_types = storage.pointers;
+    p.init = hooks().init ? &init_trampoline : nullptr;
+    p.shutdown = hooks().shutdown ? &shutdown_trampoline : nullptr;
     return &p;
   }();
   return plugin;
@@ -359,6 +399,14 @@ const jh_plugin* make_plugin(const char* name, const char* version, const char* 
 
 // JOBHOST_JOB(function, summary, version, config_example): a job type named after the function.
 #define JOBHOST_JOB(fn, summary, version, example) ::jobhost::job(#fn, summary, version, example, &fn)
+
+// JOBHOST_PLUGIN_HOOKS(init, shutdown): optional plugin-wide setup and teardown, in the same
+// file as JOBHOST_PLUGIN. `bool init(std::string& error)` runs once after loading, before any
+// job; returning false (or throwing) refuses the plugin with `error`. `void shutdown()` runs
+// once before unloading, when no job runs. Either may be nullptr.
+#define JOBHOST_PLUGIN_HOOKS(init_fn, shutdown_fn)                                         \
+  static const bool jobhost_plugin_hooks_set_ =                                            \
+      (::jobhost::detail::hooks() = ::jobhost::detail::Hooks{init_fn, shutdown_fn}, true);
 
 // JOBHOST_PLUGIN(name, version, description, JOBHOST_JOB(...)...): defines the entry symbol.
 // Use it in exactly one source file of the plugin.
