@@ -40,7 +40,6 @@ struct Attempt {
 };
 
 struct Runtime {
-  std::atomic<int> remaining{0};  // upstream jobs not yet settled
   std::atomic<int> n_success{0}, n_failed{0}, n_skipped{0};
   std::atomic<bool> decided{false};
   std::atomic<int> state{static_cast<int>(JobState::pending)};
@@ -339,7 +338,6 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
         if (state == JobState::success) r.n_success.fetch_add(1);
         else if (state == JobState::skipped) r.n_skipped.fetch_add(1);
         else r.n_failed.fetch_add(1);
-        r.remaining.fetch_sub(1);
         if (r.decided.load()) continue;
         Decision d = decide(jobs[s].trigger, static_cast<int>(jobs[s].preds.size()),
                             r.n_success.load(), r.n_failed.load(), r.n_skipped.load());
@@ -373,6 +371,23 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     work.emplace_back(job, state);
   }
 
+  // Stops workers and the timer thread; idempotent (run() and the destructor both call it).
+  void shut_down() {
+    std::vector<std::thread> stopped;
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+      stopped.swap(workers);
+    }
+    cv.notify_all();
+    // Idle workers exit on `stopping`; only a thread stuck in an abandoned attempt is still
+    // busy, and it must not hold up the run. Each holds the Core alive until it returns.
+    for (auto& w : stopped) w.detach();
+    io_guard.reset();
+    io.stop();
+    if (io_thread.joinable()) io_thread.join();
+  }
+
   void start_cancel(CancelReason reason) {
     int expected = static_cast<int>(CancelReason::none);
     if (!cancel_reason.compare_exchange_strong(expected, static_cast<int>(reason))) return;
@@ -394,29 +409,11 @@ Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObse
   core_->rt = std::vector<Runtime>(core_->jobs.size());
   for (uint32_t i = 0; i < core_->jobs.size(); ++i) {
     core_->by_name.emplace(core_->jobs[i].name, i);
-    core_->rt[i].remaining = static_cast<int>(core_->jobs[i].preds.size());
     for (uint32_t p : core_->jobs[i].preds) core_->rt[p].succ.push_back(i);
   }
 }
 
-Executor::~Executor() {
-  auto& c = *core_;
-  {
-    std::lock_guard lock(c.mu);
-    c.stopping = true;
-  }
-  c.cv.notify_all();
-  c.io_guard.reset();
-  c.io.stop();
-  if (c.io_thread.joinable()) c.io_thread.join();
-  std::vector<std::thread> workers;
-  {
-    std::lock_guard lock(c.mu);
-    workers.swap(c.workers);
-  }
-  // A worker stuck in an abandoned attempt holds the Core alive and exits when it returns.
-  for (auto& w : workers) w.detach();
-}
+Executor::~Executor() { core_->shut_down(); }
 
 void Executor::cancel() { core_->start_cancel(CancelReason::interrupted); }
 
@@ -429,12 +426,10 @@ ExecResult Executor::run() {
   c.io_thread = std::thread([&c] { c.io.run(); });
 
   // Presets settle first, in dependency order of their own (they never wait).
-  std::vector<uint32_t> roots;
   for (uint32_t i = 0; i < n; ++i) {
     if (c.jobs[i].preset) {
       c.rt[i].decided = true;
       c.rt[i].outcome.outputs = c.jobs[i].preset_outputs;
-      c.rt[i].outcome.state = *c.jobs[i].preset;
     }
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -455,23 +450,7 @@ ExecResult Executor::run() {
     std::unique_lock lock(c.done_mu);
     c.done_cv.wait(lock, [&] { return c.settled.load() >= n; });
   }
-  {
-    std::lock_guard lock(c.mu);
-    c.stopping = true;
-  }
-  c.cv.notify_all();
-  std::vector<std::thread> workers;
-  {
-    std::lock_guard lock(c.mu);
-    workers.swap(c.workers);
-  }
-  for (auto& w : workers) {
-    // Only threads stuck in abandoned attempts are still busy; they must not hold up the run.
-    if (w.joinable()) w.detach();
-  }
-  c.io_guard.reset();
-  c.io.stop();
-  if (c.io_thread.joinable()) c.io_thread.join();
+  c.shut_down();
 
   ExecResult result;
   result.cancelled = static_cast<CancelReason>(c.cancel_reason.load());
