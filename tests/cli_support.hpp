@@ -17,17 +17,6 @@ struct CliResult {
   std::string out, err;
 };
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-inline void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
-
 // `args` is appended to the binary path as shell words; runs in `cwd`.
 inline CliResult run_cli(const std::string& args, const TempDir& cwd) {
   std::string out = cwd.str(".cli.out"), err = cwd.str(".cli.err");
@@ -36,8 +25,8 @@ inline CliResult run_cli(const std::string& args, const TempDir& cwd) {
   int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
+  r.out = read_file(out);
+  r.err = read_file(err);
   return r;
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <toml++/toml.h>
 
@@ -35,6 +37,19 @@ inline AttemptResult run_job(const std::string& type, const std::string& config_
   in.cancel = cancel;
   if (log) in.log = [log](jh_log_level, std::string_view line) { *log += std::string(line) + "\n"; };
   return run_attempt(*ref, in);
+}
+
+// Whole-file helpers for test inputs and outputs (binary: bytes as written).
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// The file's bytes; "" when it does not exist.
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream os;
+  os << f.rdbuf();
+  return os.str();
 }
 
 // A fresh directory under the system temp folder, removed at scope exit.

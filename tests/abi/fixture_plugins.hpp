@@ -34,17 +34,6 @@ inline void add_fixtures(const std::filesystem::path& dir, std::initializer_list
   ::chmod(dir.c_str(), 0755);
 }
 
-inline void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-inline std::string read_file(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
-
 // Runs `type` once with a TOML config; log lines go to `log` as "<level> <line>\n".
 inline AttemptResult run_type(const JobTypeRef& type, const std::string& config_toml = "",
                               std::string* log = nullptr,

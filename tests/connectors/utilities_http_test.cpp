@@ -14,15 +14,10 @@ using jobhost::test::LoopbackServer;
 using jobhost::test::run_job;
 using jobhost::test::ServerRequest;
 using jobhost::test::ServerResponse;
+using jobhost::test::read_file;
 using jobhost::test::TempDir;
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 // Answers "/status/<code>" with that code, anything else with 200.
 ServerResponse by_path(const ServerRequest& r) {
   if (r.target.rfind("/status/", 0) == 0) return {std::stoi(r.target.substr(8)), "status body", {}};
@@ -43,7 +38,7 @@ TEST_CASE("utilities.http: GET with secret and env headers, body written to outp
                        "Accept = 'text/plain' }",
                    &log);
   REQUIRE(r.status == JH_STATUS_OK);
-  CHECK(slurp(out) == "hello GET ");
+  CHECK(read_file(out) == "hello GET ");
   CHECK(r.outputs.at("status_code") == "200");
   CHECK(r.outputs.at("output_file") == out);
   CHECK(r.metrics.at("status_code") == 200);
@@ -95,7 +90,7 @@ TEST_CASE("utilities.http: status codes map onto retryable and fatal failures", 
   CHECK_FALSE(std::filesystem::exists(out));
   r = status_of(404, "expected_status = [200, 404]");
   CHECK(r.status == JH_STATUS_OK);
-  CHECK(slurp(out) == "status body");
+  CHECK(read_file(out) == "status body");
 }
 
 TEST_CASE("utilities.http: connection failures are retryable", "[http_job]") {

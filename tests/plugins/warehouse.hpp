@@ -8,12 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace jobhost::test {
+#include "support.hpp"
 
-inline void write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-}
+namespace jobhost::test {
 
 // Rows of a query, each value as text ("NULL" for NULL); throws on SQL errors.
 inline std::vector<std::vector<std::string>> query(const std::string& db_path, const std::string& sql) {

@@ -52,14 +52,14 @@ std::string crash_pipeline(std::mt19937& rng) {
 
 std::multiset<std::string> lines_of(const std::string& path) {
   std::multiset<std::string> out;
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.insert(line);
   return out;
 }
 
 size_t line_count(const std::string& path) {
-  std::string text = slurp(path);
+  std::string text = read_file(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
@@ -88,7 +88,7 @@ void check_crash_resume(unsigned seed) {
     ChildProcess host(dir.str(), {"run", "p.toml", "--date", kDate, "--state", "state.db"},
                       dir.str("out1.txt"), dir.str("err1.txt"));
     bool reached = wait_until(dir, host, [&] { return line_count(dir.str("ran.txt")) >= kill_after; });
-    INFO(slurp(dir.str("err1.txt")));
+    INFO(read_file(dir.str("err1.txt")));
     REQUIRE(reached);
     host.kill(SIGKILL);
     int st = host.wait();
@@ -113,10 +113,10 @@ void check_crash_resume(unsigned seed) {
                      dir.str("out2.txt"), dir.str("err2.txt"));
   int st = rerun.wait();
   reap_orphans();
-  INFO(slurp(dir.str("err2.txt")));
+  INFO(read_file(dir.str("err2.txt")));
   REQUIRE(WIFEXITED(st));
   CHECK(WEXITSTATUS(st) == 0);
-  auto doc = json::parse(slurp(dir.str("out2.txt"))).as_object();
+  auto doc = json::parse(read_file(dir.str("out2.txt"))).as_object();
   CHECK(doc.at("status") == "success");
   CHECK(doc.at("jobs").as_object().size() == kJobs);
 

@@ -70,7 +70,7 @@ TEST_CASE("run-job after a full run: runs exactly that job with upstream outputs
   auto full = run_cli("run p.toml --date " + kDate + " --state s.db --json" + kPlugins, dir);
   INFO(full.err);
   REQUIRE(full.exit_code == 0);
-  CHECK(lines_of(slurp(dir.str("ran.txt"))) ==
+  CHECK(lines_of(read_file(dir.str("ran.txt"))) ==
         std::multiset<std::string>{"emit", "mid first", "tail", "side"});
   const std::string run_id(json::parse(full.out).at("run_id").as_string());
 
@@ -80,7 +80,7 @@ TEST_CASE("run-job after a full run: runs exactly that job with upstream outputs
   auto one = run_cli("run-job p.toml mid --date " + kDate + " --state s.db --json" + kPlugins, dir);
   INFO(one.err);
   REQUIRE(one.exit_code == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "mid first\n");
+  CHECK(read_file(dir.str("ran.txt")) == "mid first\n");
   auto result = json::parse(one.out);
   CHECK(result.at("run_id") == json::value(run_id));
   CHECK(result.at("try") == 2);
@@ -118,7 +118,7 @@ TEST_CASE("run-job after a full run: runs exactly that job with upstream outputs
   // Running it again runs it again (it is not carried over like in `run`).
   write_file(dir.str("ran.txt"), "");
   REQUIRE(run_cli("run-job p.toml mid --date " + kDate + " --state s.db" + kPlugins, dir).exit_code == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "mid first\n");
+  CHECK(read_file(dir.str("ran.txt")) == "mid first\n");
 }
 
 TEST_CASE("run-job: bad input exits 2", "[run-job]") {

@@ -80,7 +80,7 @@ TEST_CASE("state store: a jobhost store with garbled pages is refused and left b
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("state.db"));
   CHECK(bytes_of(dir.str("state.db")) == db);
-  CHECK(slurp(dir.str("ran.txt")) == "a\n");  // the forced rerun did not start
+  CHECK(read_file(dir.str("ran.txt")) == "a\n");  // the forced rerun did not start
 }
 
 TEST_CASE("state store: an unwritable location exits 2 naming it", "[state][cli]") {
@@ -91,7 +91,7 @@ TEST_CASE("state store: an unwritable location exits 2 naming it", "[state][cli]
   auto r = run_cli("run p.toml --date " + kDate + " --state blocker/state.db", dir);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("blocker/state.db"));
-  CHECK(slurp(dir.str("blocker")) == "a regular file where the store's folder should be\n");
+  CHECK(read_file(dir.str("blocker")) == "a regular file where the store's folder should be\n");
   CHECK_FALSE(std::filesystem::exists(dir.str("ran.txt")));
 
   // A store inside a folder that cannot be written: the same refusal.
@@ -120,7 +120,7 @@ TEST_CASE("run lock: a second host on the same pipeline and date exits 2 naming 
   ChildProcess first(dir.str(), {"run", "p.toml", "--date", kDate, "--state", "state.db"},
                      dir.str("out1.txt"), dir.str("err1.txt"));
   bool started = wait_until(dir, first, [&] { return std::filesystem::exists(dir.str("started")); });
-  INFO(slurp(dir.str("err1.txt")));
+  INFO(read_file(dir.str("err1.txt")));
   REQUIRE(started);
 
   auto second = run_cli("run p.toml --date " + kDate + " --state state.db --json", dir);
@@ -140,7 +140,7 @@ TEST_CASE("run lock: a second host on the same pipeline and date exits 2 naming 
   reap_orphans();
   REQUIRE(WIFEXITED(st));
   CHECK(WEXITSTATUS(st) == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "hold\nhold\nafter\nafter\n");  // nothing ran for the refused hosts
+  CHECK(read_file(dir.str("ran.txt")) == "hold\nhold\nafter\nafter\n");  // nothing ran for the refused hosts
 
   // The lock went with the first host: the pair runs again (here: nothing left to do, then --force).
   auto again = run_cli("run p.toml --date " + kDate + " --state state.db", dir);

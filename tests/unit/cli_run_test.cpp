@@ -46,21 +46,21 @@ TEST_CASE("cli run: a rerun executes only the failed job and what depends on it"
   TempDir dir;
   write_file(dir.str("p.toml"), pipeline({{"a", ""}, {"b", "\"a\""}, {"c", "\"b\""}, {"d", "\"a\""}}, "b"));
   CHECK(run_cli("run p.toml --date 2026-11-28", dir).exit_code == 1);
-  CHECK(slurp(dir.str("ran.txt")).size() == std::string("a\nb\nd\n").size());
+  CHECK(read_file(dir.str("ran.txt")).size() == std::string("a\nb\nd\n").size());
   write_file(dir.str("ran.txt"), "");
   write_file(dir.str("fixed"), "");
   auto r = run_cli("run p.toml --date 2026-11-28 --json", dir);
   CHECK(r.exit_code == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "b\nc\n");
+  CHECK(read_file(dir.str("ran.txt")) == "b\nc\n");
   // Everything succeeded: a third run does nothing and says so.
   write_file(dir.str("ran.txt"), "");
   r = run_cli("run p.toml --date 2026-11-28", dir);
   CHECK(r.exit_code == 0);
-  CHECK(slurp(dir.str("ran.txt")).empty());
+  CHECK(read_file(dir.str("ran.txt")).empty());
   CHECK_THAT(r.err, Catch::Contains("nothing to do"));
   // Another date is another run; --force-job reruns a job and its dependants.
   r = run_cli("run p.toml --date 2026-11-28 --force-job b", dir);
-  CHECK(slurp(dir.str("ran.txt")) == "b\nc\n");
+  CHECK(read_file(dir.str("ran.txt")) == "b\nc\n");
 }
 
 TEST_CASE("cli run: --only refuses a job whose upstream has not succeeded, and writes nothing", "[cli][resume]") {
@@ -77,9 +77,9 @@ TEST_CASE("cli run: --only refuses a job whose upstream has not succeeded, and w
   auto doc = json::parse(r.out).as_object();
   CHECK(doc.at("jobs").at("c").at("not_selected") == true);
   CHECK(doc.at("jobs").at("c").at("state") == "skipped");
-  CHECK(slurp(dir.str("ran.txt")) == "a\nb\n");
+  CHECK(read_file(dir.str("ran.txt")) == "a\nb\n");
   CHECK(run_cli("run-job p.toml b --date 2026-11-28", dir).exit_code == 0);
-  CHECK(slurp(dir.str("ran.txt")) == "a\nb\nb\n");
+  CHECK(read_file(dir.str("ran.txt")) == "a\nb\nb\n");
 }
 
 TEST_CASE("cli: bad input exits 2 with file:line:col", "[cli]") {
@@ -126,8 +126,8 @@ TEST_CASE("cli run: SIGTERM cancels running jobs, records them, exits 143", "[cl
   std::string script = "cd '" + dir.str() + "' && ('" JOBHOST_TEST_BIN_DIR "/jobhost' run p.toml --json --date 2026-11-28 > out.json 2> err.txt & pid=$!; "
                        "for i in $(seq 1 500); do [ -f started ] && break; sleep 0.01; done; kill -TERM $pid; wait $pid; echo $? > rc.txt)";
   REQUIRE(std::system(script.c_str()) == 0);
-  CHECK(slurp(dir.str("rc.txt")) == "143\n");
-  auto doc = json::parse(slurp(dir.str("out.json"))).as_object();
+  CHECK(read_file(dir.str("rc.txt")) == "143\n");
+  auto doc = json::parse(read_file(dir.str("out.json"))).as_object();
   CHECK(doc.at("status") == "cancelled");
   CHECK(doc.at("jobs").at("long").at("state") == "cancelled");
   CHECK(doc.at("jobs").at("next").at("state") == "cancelled");
