@@ -4,6 +4,7 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "plugins/plugin_registry.hpp"
 
 namespace jobhost::cli {
@@ -38,15 +39,15 @@ boost::json::object to_json(const PluginRegistry& reg) {
 }  // namespace
 
 int cmd_plugins(const std::vector<std::string>& argv) {
-  Args args(argv, {{"--json"}, {"--help"}, {"--plugin-path", true, true},
-                   {"--allow-insecure-plugins"}, {"--config", true}});
+  Args args(argv, common_options({{"--json"}}));
   if (args.flag("--help")) {
     std::cout << kHelp;
     return kOk;
   }
   if (!args.positional().empty()) throw UsageError("plugins takes no positional arguments");
-  PluginRegistry reg({args.flag("--allow-insecure-plugins")});
-  for (auto& dir : plugin_search_path(args.values("--plugin-path"), {})) reg.load_path(dir);
+  // One loader for every command: the same search path, host config and opt-outs as `run`.
+  auto registry = make_plugin_registry(args, load_config(args));
+  const PluginRegistry& reg = *registry;
 
   if (args.flag("--json")) {
     std::cout << boost::json::serialize(to_json(reg)) << "\n";

@@ -37,13 +37,18 @@ void setup_logging(const Args& args, const HostConfig& host) {
   if (host.secrets_dir) set_secrets_dir(*host.secrets_dir);
 }
 
-std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host) {
+std::unique_ptr<PluginRegistry> make_plugin_registry(const Args& args, const HostConfig& host) {
   bool insecure = args.flag("--allow-insecure-plugins") ||
                   (std::getenv("JOBHOST_ALLOW_INSECURE_PLUGINS") &&
                    std::string(std::getenv("JOBHOST_ALLOW_INSECURE_PLUGINS")) == "1");
   auto reg = std::make_unique<PluginRegistry>(PluginLoadOptions{insecure});
   for (auto& dir : plugin_search_path(args.values("--plugin-path"), host.plugin_path))
     reg->load_path(dir);
+  return reg;
+}
+
+std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host) {
+  auto reg = make_plugin_registry(args, host);
   for (auto& r : reg->refused()) spdlog::warn("plugin refused: {}: {}", r.file, r.reason);
   return reg;
 }

@@ -18,7 +18,10 @@ std::vector<OptionSpec> common_options(std::vector<OptionSpec> more);
 HostConfig load_config(const Args& args);
 // Log level from --log-level, else the host config; format text or json lines, on stderr.
 void setup_logging(const Args& args, const HostConfig& host);
-// Loads the plugin search path; refused files are logged as warnings (they do not stop a run).
+// Loads the plugin search path (--plugin-path, $JOBHOST_PLUGIN_PATH, the host config, the
+// default folder), honouring --allow-insecure-plugins / $JOBHOST_ALLOW_INSECURE_PLUGINS=1.
+std::unique_ptr<PluginRegistry> make_plugin_registry(const Args& args, const HostConfig& host);
+// The same; refused files are logged as warnings (they do not stop a run).
 std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host);
 // --state, $JOBHOST_STATE, host config state_path, .jobhost/state.db.
 std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host);
