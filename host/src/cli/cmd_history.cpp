@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/args.hpp"
+#include "cli/common.hpp"
 #include "cli/commands.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
@@ -21,7 +22,9 @@ attempts / finished attempts). Exit code 2 when the job has no recorded attempt.
   --pipeline NAME  the pipeline the job belongs to (required)
   --limit N        the last N attempts (default 20)
   --json           a JSON object instead of text
-  --state PATH     the state store (default: $JOBHOST_STATE, else .jobhost/state.db)
+  --state PATH     the state store (default: $JOBHOST_STATE, the host config's
+                   state_path, else .jobhost/state.db)
+  --config FILE    host config (default: $JOBHOST_CONFIG, ./jobhost.toml)
 )";
 
 boost::json::object history_json(const std::string& pipeline, const std::string& job,
@@ -46,7 +49,7 @@ boost::json::object history_json(const std::string& pipeline, const std::string&
 
 int cmd_history(const std::vector<std::string>& argv) {
   Args args(argv, {{"--help"}, {"--json"}, {"--pipeline", true}, {"--limit", true},
-                   {"--state", true}});
+                   {"--state", true}, {"--config", true}});
   if (args.flag("--help")) {
     std::cout << kHelp;
     return kOk;
@@ -56,7 +59,7 @@ int cmd_history(const std::vector<std::string>& argv) {
   if (!pipeline) throw UsageError("history needs --pipeline NAME");
   const std::string job = args.positional()[0];
   const int limit = parse_limit(args.value("--limit"), 20);
-  const std::string path = state::resolve_state_path(args.value("--state"));
+  const std::string path = state_path(args, load_config(args));
 
   return with_store_errors("history", [&] {
     auto store = open_existing_store(path);

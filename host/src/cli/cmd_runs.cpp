@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/args.hpp"
+#include "cli/common.hpp"
 #include "cli/commands.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
@@ -19,7 +20,9 @@ duration and how many jobs ended in each state (each job's latest state in the l
   --pipeline NAME  only runs of this pipeline
   --limit N        at most N runs (default 20)
   --json           a JSON array instead of the table
-  --state PATH     the state store (default: $JOBHOST_STATE, else .jobhost/state.db)
+  --state PATH     the state store (default: $JOBHOST_STATE, the host config's
+                   state_path, else .jobhost/state.db)
+  --config FILE    host config (default: $JOBHOST_CONFIG, ./jobhost.toml)
 )";
 
 std::string counts_text(const std::map<std::string, int>& counts) {
@@ -42,7 +45,7 @@ boost::json::object summary_json(const state::RunSummary& r) {
 
 int cmd_runs(const std::vector<std::string>& argv) {
   Args args(argv, {{"--help"}, {"--json"}, {"--pipeline", true}, {"--limit", true},
-                   {"--state", true}});
+                   {"--state", true}, {"--config", true}});
   if (args.flag("--help")) {
     std::cout << kHelp;
     return kOk;
@@ -50,7 +53,7 @@ int cmd_runs(const std::vector<std::string>& argv) {
   if (!args.positional().empty())
     throw UsageError("runs takes no positional arguments (got '" + args.positional()[0] + "')");
   const int limit = parse_limit(args.value("--limit"), 20);
-  const std::string path = state::resolve_state_path(args.value("--state"));
+  const std::string path = state_path(args, load_config(args));
 
   return with_store_errors("runs", [&] {
     auto store = open_existing_store(path);

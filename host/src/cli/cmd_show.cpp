@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/args.hpp"
+#include "cli/common.hpp"
 #include "cli/commands.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
@@ -20,7 +21,9 @@ run is not recorded.
 
   --pipeline NAME --date D  find the run of this pipeline for this logical date
   --json                    a JSON object instead of text
-  --state PATH              the state store (default: $JOBHOST_STATE, else .jobhost/state.db)
+  --state PATH              the state store (default: $JOBHOST_STATE, the host config's
+                            state_path, else .jobhost/state.db)
+  --config FILE             host config (default: $JOBHOST_CONFIG, ./jobhost.toml)
 )";
 
 // Parameters are stored as JSON text; show them as JSON when they parse.
@@ -89,7 +92,7 @@ void print_detail(const state::RunDetail& d) {
 
 int cmd_show(const std::vector<std::string>& argv) {
   Args args(argv, {{"--help"}, {"--json"}, {"--pipeline", true}, {"--date", true},
-                   {"--state", true}});
+                   {"--state", true}, {"--config", true}});
   if (args.flag("--help")) {
     std::cout << kHelp;
     return kOk;
@@ -102,7 +105,7 @@ int cmd_show(const std::vector<std::string>& argv) {
     throw UsageError("give a RUN_ID, or --pipeline NAME and --date D");
   if (!pos.empty() && (pipeline || date))
     throw UsageError("give either a RUN_ID or --pipeline/--date, not both");
-  const std::string path = state::resolve_state_path(args.value("--state"));
+  const std::string path = state_path(args, load_config(args));
 
   return with_store_errors("show", [&] {
     auto store = open_existing_store(path);

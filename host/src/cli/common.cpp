@@ -7,6 +7,7 @@
 
 #include "cli/json_log_format.hpp"
 #include "exec/host_services.hpp"
+#include "state/state_path.hpp"
 
 namespace jobhost::cli {
 
@@ -53,11 +54,13 @@ std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig&
   return reg;
 }
 
+std::string state_path(const Args& args, const HostConfig& host) {
+  return state::resolve_state_path(args.value("--state"), host.state_path);
+}
+
 std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host) {
   state::StoreOptions opt;
-  if (auto v = args.value("--state")) opt.path = *v;
-  else if (const char* env = std::getenv("JOBHOST_STATE"); env && *env) opt.path = env;
-  else if (host.state_path) opt.path = *host.state_path;
+  opt.path = state_path(args, host);
   opt.synchronous_full = host.synchronous_full;
   return state::RunStore::open(opt);
 }

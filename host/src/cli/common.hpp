@@ -23,7 +23,9 @@ void setup_logging(const Args& args, const HostConfig& host);
 std::unique_ptr<PluginRegistry> make_plugin_registry(const Args& args, const HostConfig& host);
 // The same; refused files are logged as warnings (they do not stop a run).
 std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host);
-// --state, $JOBHOST_STATE, host config state_path, .jobhost/state.db.
+// --state, $JOBHOST_STATE, host config state_path, .jobhost/state.db: one rule for the
+// commands that write the store and those that read it.
+std::string state_path(const Args& args, const HostConfig& host);
 std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host);
 
 }  // namespace jobhost::cli
