@@ -3,9 +3,6 @@
 #include <jobhost/version.hpp>
 
 #include <exception>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <functional>
 #include <iostream>
 #include <map>
@@ -18,6 +15,7 @@
 #include "config/diagnostics.hpp"
 #include "exec/pipeline_run.hpp"
 #include "state/run_store.hpp"
+#include "util/heap_tuning.hpp"
 
 namespace {
 
@@ -53,13 +51,7 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef __GLIBC__
-  // A run allocates and frees per job; keeping freed memory (rather than returning it to the
-  // kernel and faulting it back in) removes most page faults from large pipelines.
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-#endif
+  jobhost::tune_heap_for_large_runs(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_help();
