@@ -163,7 +163,8 @@ TEST_CASE("abi c plugin: progress reaches the job context", "[abi][c_plugin]") {
   toml::table config = toml::parse(kConfig);
   jh_job_ctx ctx;
   ctx.config = &config;
-  ctx.log = [](jh_log_level, std::string_view) {};
+  const jh_job_ctx::LogSink quiet = [](jh_log_level, std::string_view) {};
+  ctx.log = &quiet;
   jh_run_info info{};
   info.struct_size = sizeof info;
   info.attempt = 1;

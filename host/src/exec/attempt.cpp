@@ -8,8 +8,8 @@ AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in) {
   ctx.config = in.config ? in.config : &kEmpty;
   ctx.cancel = in.cancel;
   ctx.cancel_all = in.cancel_all;
-  ctx.log = in.log;
-  ctx.inputs = in.inputs;
+  ctx.log = in.log ? &in.log : nullptr;
+  ctx.inputs = in.inputs ? &in.inputs : nullptr;
   ctx.run_id = in.run_id;
   ctx.job_name = in.job_name;
 

@@ -55,6 +55,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::vector<Runtime> rt;
   ExecOptions opt;
   ExecutionObserver* observer = nullptr;
+  bool hold_release = false;  // observer->holds_release(), read once
   std::unordered_map<std::string_view, uint32_t> by_name;
 
   // Ready queue, ordered by priority, then rank, then job index (stable, deterministic).
@@ -93,6 +94,21 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       ready.emplace(jobs[job].priority, jobs[job].rank, -static_cast<int64_t>(job));
     }
     cv.notify_one();
+  }
+
+  // One lock for many newly ready jobs (a fan-out releases thousands at once); drops
+  // batch[from..] once queued.
+  void enqueue_all(std::vector<uint32_t>& batch, size_t from) {
+    size_t n = batch.size() - from;
+    if (n == 0) return;
+    {
+      std::lock_guard lock(mu);
+      for (size_t i = from; i < batch.size(); ++i)
+        ready.emplace(jobs[batch[i]].priority, jobs[batch[i]].rank, -static_cast<int64_t>(batch[i]));
+    }
+    batch.resize(from);
+    if (n == 1) cv.notify_one();
+    else cv.notify_all();
   }
 
   void worker_loop() {
@@ -136,7 +152,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     if (attempt == 1) r.first_start = start;
     r.state.store(static_cast<int>(JobState::running), std::memory_order_release);
     if (observer) observer->on_attempt_start(job, attempt);
-    SPDLOG_DEBUG("[{} {}] attempt {} started", opt.run_id, spec.name, attempt);
+    spdlog::debug("[{} {}] attempt {} started", opt.run_id, spec.name, attempt);
 
     // Only a timeout needs per-attempt shared state (its timer may outlive the attempt).
     std::shared_ptr<Attempt> a;
@@ -302,7 +318,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::optional<uint32_t> settle(uint32_t job, JobState state) {
     rt[job].state.store(static_cast<int>(state), std::memory_order_release);
     std::optional<uint32_t> inline_next;
-    if (state == JobState::success && observer && !rt[job].succ.empty()) {
+    if (state == JobState::success && hold_release && !rt[job].succ.empty()) {
       auto self = shared_from_this();
       observer->before_release(job, [self, job] {
         auto next = self->propagate(job, JobState::success);
@@ -328,7 +344,9 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     std::optional<uint32_t> inline_next;
     // Reused per thread: settling is the hot path and must not allocate per job.
     thread_local std::vector<std::pair<uint32_t, JobState>> work;
+    thread_local std::vector<uint32_t> ready_now;
     size_t base = work.size();  // re-entrant: a nested settle keeps the outer entries
+    size_t ready_base = ready_now.size();
     work.emplace_back(root, root_state);
     while (work.size() > base) {
       auto [job, state] = work.back();
@@ -348,7 +366,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
           if (!inline_next) {
             inline_next = s;
           } else {
-            enqueue(s);
+            ready_now.push_back(s);
           }
         } else {
           JobState st = d == Decision::skip ? JobState::skipped : JobState::upstream_failed;
@@ -359,6 +377,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
         }
       }
     }
+    enqueue_all(ready_now, ready_base);
     return inline_next;
   }
 
@@ -406,6 +425,7 @@ Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObse
   core_->jobs = std::move(jobs);
   core_->opt = std::move(options);
   core_->observer = observer;
+  core_->hold_release = observer && observer->holds_release();
   core_->rt = std::vector<Runtime>(core_->jobs.size());
   for (uint32_t i = 0; i < core_->jobs.size(); ++i) {
     core_->by_name.emplace(core_->jobs[i].name, i);

@@ -33,7 +33,8 @@ struct ExecJob {
   double priority = 0;  // higher first among ready jobs
   double rank = 0;      // tie-break after priority: e.g. the remaining critical path
   // Runs one attempt; must honour in.cancel / in.cancel_all. Called on a worker thread.
-  std::function<AttemptResult(const AttemptInput&)> run;
+  // May fill in what the executor does not know (config, scratch_dir) before running.
+  std::function<AttemptResult(AttemptInput&)> run;
   // Settled before the run starts (carried over from an earlier run, or not selected).
   std::optional<JobState> preset;
   std::map<std::string, std::string, std::less<>> preset_outputs;
@@ -70,8 +71,10 @@ class ExecutionObserver {
   // A job settled without (another) attempt: trigger rule, cancellation, preset.
   virtual void on_settled_without_run(uint32_t /*job*/, JobState /*state*/,
                                       const std::string& /*reason*/) {}
-  // Dependants of a succeeded job start only after `release` is called: a durable store
-  // calls it once the success is committed.
+  // True when dependants of a succeeded job must wait for before_release() (a durable store
+  // commits the success first). False lets the executor start them at once, inline.
+  virtual bool holds_release() const { return false; }
+  // Only called when holds_release(): dependants start once `release` is called.
   virtual void before_release(uint32_t /*job*/, std::function<void()> release) { release(); }
 };
 

@@ -45,8 +45,8 @@ spdlog::level::level_enum to_spdlog(jh_log_level l) {
 
 void JH_CALL svc_log(jh_job_ctx* ctx, jh_log_level level, jh_str message) {
   auto msg = view(message);
-  if (ctx && ctx->log) {
-    ctx->log(level, msg);
+  if (ctx && ctx->log && *ctx->log) {
+    (*ctx->log)(level, msg);
   } else if (ctx) {
     spdlog::log(to_spdlog(level), "[{} {}] {}", ctx->run_id, ctx->job_name, msg);
   } else {
@@ -188,8 +188,8 @@ jh_result JH_CALL svc_output_set(jh_job_ctx* ctx, jh_str key, jh_str value) {
 jh_result JH_CALL svc_input_get(jh_job_ctx* ctx, jh_str job, jh_str key, char* buf, uint64_t cap,
                                 uint64_t* len) {
   if (!ctx) return JH_E_INVALID;
-  if (!ctx->inputs) return JH_E_MISSING;
-  auto v = ctx->inputs(view(job), view(key));
+  if (!ctx->inputs || !*ctx->inputs) return JH_E_MISSING;
+  auto v = (*ctx->inputs)(view(job), view(key));
   if (!v) return JH_E_MISSING;
   return copy_out(*v, buf, cap, len);
 }

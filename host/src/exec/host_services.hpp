@@ -24,8 +24,9 @@ struct jh_job_ctx {
   const toml::table* config = nullptr;           // the job's resolved [config]
   const std::atomic<bool>* cancel = nullptr;     // this attempt's flag (timeouts)
   const std::atomic<bool>* cancel_all = nullptr; // the run's flag (fail_fast, signals)
-  LogSink log;                                   // null: spdlog, tagged with run id and job
-  InputLookup inputs;                            // upstream outputs; null: none
+  // Borrowed from the caller for the attempt (no copy per attempt).
+  const LogSink* log = nullptr;                  // null: spdlog, tagged with run id and job
+  const InputLookup* inputs = nullptr;           // upstream outputs; null: none
   std::string_view run_id, job_name;             // log tag: "[<run id> <job>]"
 
   std::atomic<uint32_t> progress_permyriad{0};

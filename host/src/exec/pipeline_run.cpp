@@ -78,9 +78,9 @@ class RunObserver : public ExecutionObserver {
     if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason);
     notify(job, state, 0, reason);
   }
+  bool holds_release() const override { return req_.store != nullptr; }
   void before_release(uint32_t, std::function<void()> release) override {
-    if (req_.store) req_.store->when_durable(std::move(release));
-    else release();
+    req_.store->when_durable(std::move(release));
   }
 
  private:
@@ -278,11 +278,10 @@ RunReport PipelineRun::run() {
     x.priority = j.priority;
     std::string scratch = req.scratch_root + "/" + handle.run_id + "/" + j.name;
     // The registry (and so the type) outlives the run: no copy per job.
-    x.run = [type = types[i], config, scratch](const AttemptInput& in) {
-      AttemptInput local = in;
-      local.config = config.get();
-      local.scratch_dir = scratch;
-      return run_attempt(*type, local);
+    x.run = [type = types[i], config, scratch](AttemptInput& in) {
+      in.config = config.get();
+      in.scratch_dir = scratch;
+      return run_attempt(*type, in);
     };
     auto prior = handle.prior.find(j.name);
     bool prior_success = prior != handle.prior.end() && prior->second.state == JobState::success;
