@@ -1,8 +1,11 @@
 // Executor overhead per job against a floor measured in the same run: the same DAG on a bare
 // asio::thread_pool with atomic in-degree counters and nothing else.
 //
-//   bench_executor [--quick]      prints BENCH name=<what> value=<number> unit=<unit> lines
-//   (--quick: 10k-job shapes, one repetition; default: 100k shapes, best of 3)
+//   bench_executor [--quick] [--reps N] [--shape NAME]... [--side floor|memory|durable]...
+//   prints BENCH name=<what> value=<number> unit=<unit> lines
+//   (--quick: 10k-job shapes, one repetition; default: 100k shapes, best of 5;
+//    --shape: only the shapes whose name starts with NAME, e.g. chain or layered;
+//    --side: measure only these sides, for profiling one of them; ratios need both)
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
@@ -14,6 +17,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/pipeline_loader.hpp"
@@ -21,6 +25,7 @@
 #include "exec/pipeline_run.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "state/run_store.hpp"
+#include "util/heap_tuning.hpp"
 
 using namespace jobhost;
 using Clock = std::chrono::steady_clock;
@@ -89,8 +94,25 @@ Measured jobhost_seconds(const PipelineSpec& spec, const PluginRegistry& plugins
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
-  const int reps = quick ? 1 : 3;
+  tune_heap_for_large_runs(argv);  // as jobhost itself does
+  bool quick = false;
+  int reps = 5;
+  std::vector<std::string> only;
+  std::set<std::string> sides;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--shape" && i + 1 < argc) only.push_back(argv[++i]);
+    else if (a == "--side" && i + 1 < argc) sides.insert(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_executor [--quick] [--reps N] [--shape NAME]... [--side floor|memory|durable]...\n");
+      return 2;
+    }
+  }
+  if (quick) reps = 1;
+  if (sides.empty()) sides = {"floor", "memory", "durable"};
+  auto measure = [&](const char* side) { return sides.count(side) > 0; };
   spdlog::set_level(spdlog::level::info);  // per-job lines are at debug: compiled, filtered
   const int threads = 2;
   PluginRegistry plugins;
@@ -109,6 +131,10 @@ int main(int argc, char** argv) {
   auto dir = std::filesystem::temp_directory_path() / ("jobhost-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (auto& shape : shapes) {
+    if (!only.empty() && std::none_of(only.begin(), only.end(), [&](const std::string& o) {
+          return shape.name.rfind(o, 0) == 0;
+        }))
+      continue;
     double n = static_cast<double>(shape.preds.size());
     std::string toml = bench::to_toml(shape.name, shape.preds);
     auto t = Clock::now();
@@ -122,9 +148,12 @@ int main(int argc, char** argv) {
     Measured mem{1e9, 1e9}, durable{1e9, 1e9};
     int64_t commits = 0;
     for (int rep = 0; rep < reps; ++rep) {
-      floor_s = std::min(floor_s, floor_seconds(shape.preds, threads));
-      auto m = jobhost_seconds(spec, plugins, threads, nullptr, "2026-01-01");
-      if (m.exec_s < mem.exec_s) mem = m;
+      if (measure("floor")) floor_s = std::min(floor_s, floor_seconds(shape.preds, threads));
+      if (measure("memory")) {
+        auto m = jobhost_seconds(spec, plugins, threads, nullptr, "2026-01-01");
+        if (m.exec_s < mem.exec_s) mem = m;
+      }
+      if (!measure("durable")) continue;
       state::StoreOptions so;
       so.path = (dir / (shape.name + std::to_string(rep) + ".db")).string();
       auto store = state::RunStore::open(so);
@@ -137,13 +166,19 @@ int main(int argc, char** argv) {
 
     bench_line(shape.name + ".jobs", n, "jobs");
     bench_line(shape.name + ".parse_validate_graph", build * 1e3, "ms");
-    bench_line(shape.name + ".floor_per_job", floor_s / n * 1e6, "us");
-    bench_line(shape.name + ".run_setup", mem.setup_s * 1e3, "ms");
-    bench_line(shape.name + ".memory_per_job", mem.exec_s / n * 1e6, "us");
-    bench_line(shape.name + ".memory_vs_floor", mem.exec_s / floor_s, "ratio");
-    bench_line(shape.name + ".durable_per_job", durable.exec_s / n * 1e6, "us");
-    bench_line(shape.name + ".durable_vs_memory", durable.exec_s / mem.exec_s, "ratio");
-    bench_line(shape.name + ".durable_commits", static_cast<double>(commits), "transactions");
+    if (measure("floor")) bench_line(shape.name + ".floor_per_job", floor_s / n * 1e6, "us");
+    if (measure("memory")) {
+      bench_line(shape.name + ".run_setup", mem.setup_s * 1e3, "ms");
+      bench_line(shape.name + ".memory_per_job", mem.exec_s / n * 1e6, "us");
+    }
+    if (measure("floor") && measure("memory"))
+      bench_line(shape.name + ".memory_vs_floor", mem.exec_s / floor_s, "ratio");
+    if (measure("durable")) {
+      bench_line(shape.name + ".durable_per_job", durable.exec_s / n * 1e6, "us");
+      bench_line(shape.name + ".durable_commits", static_cast<double>(commits), "transactions");
+    }
+    if (measure("memory") && measure("durable"))
+      bench_line(shape.name + ".durable_vs_memory", durable.exec_s / mem.exec_s, "ratio");
   }
   std::filesystem::remove_all(dir);
   return 0;
