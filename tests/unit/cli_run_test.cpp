@@ -134,3 +134,21 @@ TEST_CASE("cli run: SIGTERM cancels running jobs, records them, exits 143", "[cl
   auto show = run_cli("runs --json", dir);
   CHECK_THAT(show.out, Catch::Contains("cancelled"));
 }
+
+TEST_CASE("cli run: jobs do not inherit the huge-page re-execution's environment", "[cli][heap]") {
+  TempDir dir;
+  write_file(dir.str("p.toml"),
+             "[pipeline]\nname = \"env\"\n[[jobs]]\nname = \"dump\"\nuses = \"utilities.shell\"\n"
+             "[jobs.config]\ncommand = \"env > env.txt\"\n");
+  for (const char* opt_out : {"", "JOBHOST_HUGE_PAGES=0 "}) {
+    INFO("prefix: " << opt_out);
+    std::string cmd = std::string("env -u GLIBC_TUNABLES ") + opt_out + "'" JOBHOST_TEST_BIN_DIR "/jobhost'";
+    // run_cli prefixes the binary; call it through env so GLIBC_TUNABLES is unset for sure.
+    std::string full = "cd '" + dir.str() + "' && JOBHOST_PLUGIN_PATH= " + cmd +
+                       " run p.toml --no-state > /dev/null 2>&1";
+    REQUIRE(std::system(full.c_str()) == 0);
+    std::string env = read_file(dir.str("env.txt"));
+    CHECK(env.find("JOBHOST_HEAP_REEXEC") == std::string::npos);
+    CHECK(env.find("GLIBC_TUNABLES") == std::string::npos);
+  }
+}

@@ -56,6 +56,8 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   ExecOptions opt;
   ExecutionObserver* observer = nullptr;
   bool hold_release = false;  // observer->holds_release(), read once
+  // Built on the first input lookup: most pipelines never look one up.
+  std::once_flag by_name_once;
   std::unordered_map<std::string_view, uint32_t> by_name;
 
   // Ready queue, ordered by priority, then rank, then job index (stable, deterministic).
@@ -229,6 +231,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       if (it == opt.params.end()) return std::nullopt;
       return it->second;
     }
+    std::call_once(by_name_once, [this] {
+      by_name.reserve(jobs.size());
+      for (uint32_t i = 0; i < jobs.size(); ++i) by_name.emplace(jobs[i].name, i);
+    });
     auto it = by_name.find(job);
     if (it == by_name.end()) return std::nullopt;
     auto& r = rt[it->second];
@@ -428,7 +434,6 @@ Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObse
   core_->hold_release = observer && observer->holds_release();
   core_->rt = std::vector<Runtime>(core_->jobs.size());
   for (uint32_t i = 0; i < core_->jobs.size(); ++i) {
-    core_->by_name.emplace(core_->jobs[i].name, i);
     for (uint32_t p : core_->jobs[i].preds) core_->rt[p].succ.push_back(i);
   }
 }
