@@ -115,3 +115,57 @@ TEST_CASE("loader: a cycle is reported naming its jobs in order", "[config]") {
                err.find("c -> a -> b -> c") != std::string::npos;
   CHECK(named);
 }
+
+namespace {
+// A [[jobs]] entry of utilities.noop depending on `deps` (each already quoted and comma-joined).
+std::string job(const std::string& name, const std::string& deps = "") {
+  return "[[jobs]]\nname = \"" + name + "\"\nuses = \"utilities.noop\"\n" +
+         (deps.empty() ? "" : "depends_on = [" + deps + "]\n");
+}
+}  // namespace
+
+TEST_CASE("loader: a repeated dependency is reported in short and long depends_on lists",
+          "[config]") {
+  std::string roots, few, many;
+  for (int i = 0; i < 20; ++i) {
+    roots += job("r" + std::to_string(i));
+    if (i < 3) few += "\"r" + std::to_string(i) + "\", ";
+    many += "\"r" + std::to_string(i) + "\", ";
+  }
+  // Roots take lines 3..62; the checked job starts at line 63.
+  CHECK(errors_of(std::string(kHead) + roots + job("x", few + "\"r1\"")) ==
+        "p.toml:63:1: error: job 'x' lists dependency 'r1' twice");
+  CHECK(errors_of(std::string(kHead) + roots + job("x", many + "\"r7\", \"r19\", \"r7\"")) ==
+        "p.toml:63:1: error: job 'x' lists dependency 'r7' twice\n"
+        "p.toml:63:1: error: job 'x' lists dependency 'r19' twice\n"
+        "p.toml:63:1: error: job 'x' lists dependency 'r7' twice");
+  // Unknown and self entries are reported as such, never as repeats.
+  CHECK(errors_of(std::string(kHead) + roots + job("x", many + "\"x\", \"x\", \"q\", \"q\"")) ==
+        "p.toml:63:1: error: job 'x' depends on itself\n"
+        "p.toml:63:1: error: job 'x' depends on itself\n"
+        "p.toml:63:1: error: job 'x' depends on unknown job 'q'\n"
+        "p.toml:63:1: error: job 'x' depends on unknown job 'q'");
+}
+
+TEST_CASE("loader: an unknown dependency suggests the first closest name in name order",
+          "[config]") {
+  // "ab" and "ad" are both one edit from "ac"; the hint is the smaller name.
+  CHECK(errors_of(std::string(kHead) + job("ad") + job("ab") + job("x", "\"ac\"")) ==
+        "p.toml:9:1: error: job 'x' depends on unknown job 'ac' (did you mean 'ab'?)");
+  CHECK(errors_of(std::string(kHead) + job("a1") + job("a1") + job("x", "\"a2\"")) ==
+        "p.toml:6:1: error: duplicate job name 'a1' (first defined at line 3)\n"
+        "p.toml:9:1: error: job 'x' depends on unknown job 'a2' (did you mean 'a1'?)");
+}
+
+TEST_CASE("loader: a cycle behind acyclic jobs is named in order from its first job",
+          "[config]") {
+  // s -> a -> b -> c -> a, with t hanging off the ring and u independent.
+  std::string text = std::string(kHead) + job("u") + job("s") + job("t", "\"b\"") +
+                     job("a", "\"s\", \"c\"") + job("b", "\"a\"") + job("c", "\"b\"");
+  CHECK(errors_of(text) == "p.toml:13:1: error: dependency cycle: a -> b -> c -> a");
+  // Two rings: the one the depth-first search meets first is reported.
+  CHECK(errors_of(std::string(kHead) + job("p", "\"q\"") + job("q", "\"p\"") +
+                  job("y", "\"z\"") + job("z", "\"y\"")) ==
+        "p.toml:3:1: error: dependency cycle: p -> q -> p");
+  CHECK(errors_of(std::string(kHead) + job("a") + job("b", "\"a\"")).empty());
+}

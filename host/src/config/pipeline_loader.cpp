@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "config/diagnostics.hpp"
 #include "config/strict_table.hpp"
@@ -72,7 +75,10 @@ const JobSpec* PipelineSpec::find(std::string_view job) const {
   return nullptr;
 }
 
-PipelineSpec load_pipeline_text(const std::string& text, const std::string& file) {
+namespace {
+
+// Takes the text by value so a file's bytes are moved, not copied, into source_text.
+PipelineSpec load_pipeline(std::string text, const std::string& file) {
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -83,7 +89,7 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
   Diagnostics diags(file);
   PipelineSpec spec;
   spec.file = file;
-  spec.source_text = text;
+  spec.source_text = std::move(text);  // toml++ copied what it needs out of it
 
   StrictTable top(root, "", diags);
   top.allow({"pipeline", "defaults", "jobs"});
@@ -185,29 +191,54 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
   return spec;
 }
 
+}  // namespace
+
+PipelineSpec load_pipeline_text(const std::string& text, const std::string& file) {
+  return load_pipeline(text, file);
+}
+
 void check_job_names_and_dependencies(const PipelineSpec& spec, Diagnostics& diags) {
-  std::map<std::string, const JobSpec*> by_name;
-  for (auto& j : spec.jobs) {
+  // Name -> index of its first job; the views point into spec, which outlives this call.
+  std::unordered_map<std::string_view, uint32_t> by_name;
+  by_name.reserve(spec.jobs.size());
+  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
+    auto& j = spec.jobs[i];
     if (j.name.empty()) continue;
-    auto [it, fresh] = by_name.emplace(j.name, &j);
+    auto [it, fresh] = by_name.emplace(j.name, i);
+    const JobSpec& first = spec.jobs[it->second];
     if (!fresh)
       diags.add(j.line, j.column, "duplicate job name '" + j.name + "'" +
-                                      (it->second->line > 0 ? " (first defined at line " +
-                                                                  std::to_string(it->second->line) + ")"
-                                                            : std::string()));
+                                      (first.line > 0 ? " (first defined at line " +
+                                                            std::to_string(first.line) + ")"
+                                                      : std::string()));
   }
+  // Sorted names for "did you mean" hints (closest_match keeps the first of equally close
+  // candidates); built only once a dependency is unknown.
   std::vector<std::string> names;
-  for (auto& [k, v] : by_name) names.push_back(k);
-  for (auto& j : spec.jobs) {
-    std::set<std::string> seen;
+  auto hint_names = [&]() -> const std::vector<std::string>& {
+    if (names.empty()) {
+      names.reserve(by_name.size());
+      for (auto& [name, i] : by_name) names.emplace_back(name);
+      std::sort(names.begin(), names.end());
+    }
+    return names;
+  };
+  // listed_by[d] == i once job i has listed dependency d: finds repeats in a depends_on
+  // list of any length without a set per job.
+  std::vector<uint32_t> listed_by(spec.jobs.size(), UINT32_MAX);
+  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
+    auto& j = spec.jobs[i];
     for (auto& d : j.depends_on) {
       if (d == j.name) {
         diags.add(j.line, j.column, "job '" + j.name + "' depends on itself");
-      } else if (!by_name.count(d)) {
-        auto hint = closest_match(d, names);
+        continue;
+      }
+      auto it = by_name.find(d);
+      if (it == by_name.end()) {
+        auto hint = closest_match(d, hint_names());
         diags.add(j.line, j.column, "job '" + j.name + "' depends on unknown job '" + d + "'" +
                                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-      } else if (!seen.insert(d).second) {
+      } else if (std::exchange(listed_by[it->second], i) == i) {
         diags.add(j.line, j.column, "job '" + j.name + "' lists dependency '" + d + "' twice");
       }
     }
@@ -227,9 +258,21 @@ void check_no_cycle(const PipelineSpec& spec) {
 PipelineSpec load_pipeline_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, 0, "cannot open pipeline file: " + std::string(std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_pipeline_text(ss.str(), path);
+  // One read straight into the string that the spec keeps as source_text.
+  std::string text;
+  in.seekg(0, std::ios::end);
+  if (auto size = in.tellg(); size > 0) {
+    text.resize(static_cast<size_t>(size));
+    in.seekg(0);
+    in.read(text.data(), size);
+    text.resize(static_cast<size_t>(in.gcount()));
+  } else {  // not seekable (a pipe): stream it
+    in.clear();
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = std::move(ss).str();
+  }
+  return load_pipeline(std::move(text), path);
 }
 
 void validate_pipeline(const PipelineSpec& spec, const PluginRegistry& plugins) {

@@ -36,10 +36,11 @@ void StrictTable::missing(const char* key) {
 }
 
 void StrictTable::allow(std::initializer_list<const char*> keys) {
-  std::vector<std::string> known(keys.begin(), keys.end());
   for (auto& [k, v] : table_) {
+    // Runs for every [[jobs]] table: compare in place, allocate only to report.
+    if (std::find(keys.begin(), keys.end(), k.str()) != keys.end()) continue;
     std::string name(k.str());
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::vector<std::string> known(keys.begin(), keys.end());
     auto hint = closest_match(name, known);
     diags_.add(static_cast<int>(k.source().begin.line), static_cast<int>(k.source().begin.column),
                "unknown key '" + name + "' in [" + where_ + "]" +
@@ -127,10 +128,11 @@ std::vector<std::string> StrictTable::string_list(const char* key) {
   std::vector<std::string> out;
   auto* n = table_.get(key);
   if (!n) return out;
-  if (auto s = n->value_exact<std::string>()) return {*s};
+  if (auto* s = n->as_string()) return {s->get()};
   if (auto* a = n->as_array()) {
+    out.reserve(a->size());
     for (auto& e : *a) {
-      if (auto s = e.value_exact<std::string>()) out.push_back(*s);
+      if (auto* s = e.as_string()) out.push_back(s->get());
       else diags_.add(e, std::string("'") + key + "' must contain only strings");
     }
     return out;
