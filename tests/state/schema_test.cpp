@@ -1,4 +1,5 @@
-// Opening the store: creation, migration from version 1, and refusing files we must not touch.
+// Opening the store: creation, migration from versions 1 and 2, and refusing files we must not
+// touch.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -40,6 +41,17 @@ CREATE TABLE run_locks(pipeline TEXT NOT NULL, logical_date TEXT NOT NULL,
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2 as released, applied on top of kSchemaV1 (same reason: written out on purpose).
+const char* kSchemaV2Step = R"sql(
+ALTER TABLE attempts ADD COLUMN config_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
+CREATE TABLE job_metrics(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job TEXT NOT NULL, try_number INTEGER NOT NULL, attempt INTEGER NOT NULL,
+  name TEXT NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY(run_id, job, try_number, attempt, name));
+PRAGMA user_version = 2;
+)sql";
+
 }  // namespace
 
 TEST_CASE("a new store is created with its folder, at the current schema, in WAL mode",
@@ -48,7 +60,7 @@ TEST_CASE("a new store is created with its folder, at the current schema, in WAL
   std::string path = dir.str("nested/deeper/state.db");
   auto store = test::open_store(path);
   CHECK(store->schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 2);
+  CHECK(current_schema_version() == 3);
   RawDb raw(path);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
   for (const char* table :
@@ -99,6 +111,7 @@ TEST_CASE("a version 1 database is migrated to the current schema with its data"
   CHECK(run->jobs[1].error == "disk full");
 
   // The migrated file works for the next try: v2 columns and tables are in use.
+  // (Through v3 too: attempts was rebuilt without its UNIQUE constraint.)
   auto h = store->begin_run(test::make_begin("daily", "2026-11-27"));
   CHECK(h.run_id == "daily-20261127-abcdef");
   CHECK(h.try_number == 2);
@@ -112,6 +125,105 @@ TEST_CASE("a version 1 database is migrated to the current schema with its data"
   run = store->get_run(h.run_id);
   CHECK(run->jobs[1].state == "success");
   CHECK(run->jobs[1].metrics.at("rows") == 7.0);
+}
+
+TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
+          "[state][schema]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  const std::string run = "daily-20261127-abcdef";
+  {
+    RawDb raw(path);
+    raw.exec(kSchemaV1);
+    raw.exec(kSchemaV2Step);
+    // Try 1: extract succeeded, load failed after a retry. Try 2: extract carried over
+    // (attempt 0, keeps its config hash), load succeeded. Ids have gaps on purpose.
+    raw.exec(
+        "INSERT INTO runs VALUES('" + run + "', 'daily', '2026-11-27', '{}', 'h0', "
+        "'success', '2026-11-27T07:00:00.000Z', '2026-11-27T07:00:10.000Z', 2);"
+        "INSERT INTO run_definitions VALUES('" + run + "', 1, 'h0', 'def1'), ('" + run +
+        "', 2, 'h0', 'def2');"
+        "INSERT INTO attempts(id, run_id, try_number, job, attempt, state, started_at, ended_at, "
+        "duration_ms, error, config_hash) VALUES"
+        "(3, '" + run + "', 1, 'extract', 1, 'success', '2026-11-27T06:00:00.000Z', "
+        "'2026-11-27T06:00:30.000Z', 30000, '', 'cfg-e'),"
+        "(5, '" + run + "', 1, 'load', 1, 'up_for_retry', '2026-11-27T06:00:30.000Z', "
+        "'2026-11-27T06:00:40.000Z', 10000, 'timeout', 'cfg-l'),"
+        "(6, '" + run + "', 1, 'load', 2, 'failed', '2026-11-27T06:00:41.000Z', "
+        "'2026-11-27T06:01:00.000Z', 19000, 'disk full', 'cfg-l'),"
+        "(9, '" + run + "', 2, 'extract', 0, 'success', NULL, '2026-11-27T07:00:00.000Z', 0, "
+        "'carried over', 'cfg-e'),"
+        "(12, '" + run + "', 2, 'load', 1, 'success', '2026-11-27T07:00:00.000Z', "
+        "'2026-11-27T07:00:10.000Z', 10000, '', 'cfg-l');"
+        "INSERT INTO job_outputs VALUES('" + run + "', 'extract', 'rows', '42');"
+        "INSERT INTO job_metrics VALUES('" + run + "', 'load', 2, 1, 'rows', 42.0);");
+  }
+  auto store = test::open_store(path);
+  CHECK(store->schema_version() == 3);
+
+  {
+    RawDb raw(path);
+    CHECK(raw.scalar("SELECT group_concat(id) FROM (SELECT id FROM attempts ORDER BY id)") ==
+          "3,5,6,9,12");
+    CHECK(raw.scalar("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
+                     "type = 'index' AND tbl_name = 'attempts' ORDER BY name)") ==
+          "attempts_by_run_job");
+    CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE name = 'attempts_v3'") == 0);
+    CHECK(raw.scalar("SELECT config_hash FROM attempts WHERE id = 9") == "cfg-e");
+    // The foreign key to runs survived the rebuild.
+    CHECK(raw.scalar("SELECT \"table\" FROM pragma_foreign_key_list('attempts')") == "runs");
+    CHECK(raw.count("SELECT count(*) FROM pragma_foreign_key_check") == 0);
+    CHECK(raw.count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
+          0);
+  }
+
+  auto detail = store->get_run(run);
+  REQUIRE(detail);
+  CHECK(detail->summary.status == "success");
+  CHECK(detail->summary.try_number == 2);
+  CHECK(detail->summary.counts_by_state == std::map<std::string, int>{{"success", 2}});
+  REQUIRE(detail->jobs.size() == 2);
+  CHECK(detail->jobs[0].job == "extract");
+  CHECK(detail->jobs[0].state == "success");
+  CHECK(detail->jobs[0].attempts == 1);
+  CHECK(detail->jobs[0].duration_ms == 30000);  // of the attempt that really ran, in try 1
+  CHECK(detail->jobs[0].outputs.at("rows") == "42");
+  CHECK(detail->jobs[1].job == "load");
+  CHECK(detail->jobs[1].attempts == 3);
+  CHECK(detail->jobs[1].duration_ms == 10000);
+
+  auto hist = store->job_history("daily", "load", 10);
+  REQUIRE(hist.attempts.size() == 3);
+  CHECK(hist.attempts[0].try_number == 2);
+  CHECK(hist.attempts[0].state == "success");
+  CHECK(hist.attempts[1].error == "disk full");
+  CHECK(hist.attempts[2].state == "up_for_retry");
+  CHECK(hist.p50_ms == 10000);
+  CHECK(hist.failure_rate == Approx(2.0 / 3.0));
+
+  // Try 3 on the migrated file: the carried-over success still compares configs, a rerun
+  // job's start and end land in one row, and a settle replaces its earlier row.
+  auto h = store->begin_run(test::make_begin("daily", "2026-11-27", "h0"));
+  CHECK(h.try_number == 3);
+  CHECK(h.prior.at("extract").state == JobState::success);
+  CHECK(h.prior.at("extract").config_hash == "cfg-e");
+  CHECK(h.prior.at("load").config_hash == "cfg-l");
+  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged");
+  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged, again");
+  store->job_started(h.run_id, 3, "load", 1, "cfg-l2");
+  store->flush();
+  store->job_finished(h.run_id, 3, "load", 1, JobState::success, "", 5, {{"rows", 7.0}}, {});
+  store->flush();
+  RawDb raw(path);
+  CHECK(raw.count("SELECT count(*) FROM attempts WHERE try_number = 3 AND job = 'extract'") == 1);
+  CHECK(raw.scalar("SELECT error || '/' || config_hash FROM attempts WHERE try_number = 3 AND "
+                   "job = 'extract'") == "unchanged, again/cfg-e");
+  CHECK(raw.count("SELECT count(*) FROM attempts WHERE try_number = 3 AND job = 'load'") == 1);
+  CHECK(raw.scalar("SELECT state || '/' || (started_at IS NOT NULL) || '/' || config_hash FROM "
+                   "attempts WHERE try_number = 3 AND job = 'load'") == "success/1/cfg-l2");
+  detail = store->get_run(h.run_id);
+  CHECK(detail->jobs[1].metrics.at("rows") == 7.0);
+  CHECK(detail->jobs[1].attempts == 4);
 }
 
 TEST_CASE("a database with a newer schema is refused and left untouched", "[state][schema]") {

@@ -4,18 +4,30 @@
 #pragma once
 
 #include <chrono>
-#include <cstdio>
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <string>
 
 namespace jobhost::state {
 
-inline std::string now_iso_utc() {
+// Milliseconds since the Unix epoch, now: cheap to take on a hot path and format later.
+inline int64_t now_unix_ms() {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::time_t t = system_clock::to_time_t(now);
-  // Two stamps per job on large runs: the calendar part is formatted once per second.
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr size_t kIsoUtcLength = 24;  // 2026-11-28T06:00:01.250Z
+
+// Writes `unix_ms` as ISO-8601 UTC with milliseconds into `out` (kIsoUtcLength characters
+// and a terminating NUL). The calendar part is formatted once per second per thread.
+inline void format_iso_utc(int64_t unix_ms, char (&out)[kIsoUtcLength + 1]) {
+  int64_t ms = unix_ms % 1000;
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  if (ms < 0) {
+    ms += 1000;
+    t -= 1;
+  }
   thread_local std::time_t cached_second = -1;
   thread_local char prefix[40];
   if (t != cached_second) {
@@ -24,11 +36,19 @@ inline std::string now_iso_utc() {
     std::strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_second = t;
   }
-  std::string out(prefix);
-  char tail[8] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                  static_cast<char>('0' + ms % 10), 'Z', '\0'};
-  out += tail;
-  return out;
+  std::memcpy(out, prefix, 19);
+  out[19] = '.';
+  out[20] = static_cast<char>('0' + ms / 100);
+  out[21] = static_cast<char>('0' + ms / 10 % 10);
+  out[22] = static_cast<char>('0' + ms % 10);
+  out[23] = 'Z';
+  out[24] = '\0';
+}
+
+inline std::string now_iso_utc() {
+  char buf[kIsoUtcLength + 1];
+  format_iso_utc(now_unix_ms(), buf);
+  return buf;
 }
 
 }  // namespace jobhost::state

@@ -148,10 +148,13 @@ std::optional<std::string> query_run_id(sql::Db& db, const std::string& pipeline
 
 JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std::string& job,
                              int limit) {
+  // The pipeline's runs (runs_by_pipeline_start), then each run's attempts of the job
+  // (attempts_by_run_job). CROSS JOIN pins that order: attempts has no index on job alone,
+  // and walking attempts by id for the ORDER BY would read every attempt ever recorded.
   sql::Stmt st(db,
                "SELECT r.id, r.logical_date, a.job, a.try_number, a.attempt, a.state, "
                "COALESCE(a.started_at, ''), COALESCE(a.ended_at, ''), a.duration_ms, a.error "
-               "FROM attempts a JOIN runs r ON r.id = a.run_id "
+               "FROM runs r CROSS JOIN attempts a ON a.run_id = r.id "
                "WHERE r.pipeline = ?1 AND a.job = ?2 AND a.attempt > 0 "
                "ORDER BY a.id DESC LIMIT ?3");
   st.bind(1, pipeline).bind(2, job).bind(3, static_cast<int64_t>(limit > 0 ? limit : -1));

@@ -151,6 +151,12 @@ class RunStore {
   // call is committed. Lets the executor release dependants of a success without blocking a
   // worker; many callbacks share one commit.
   virtual void when_durable(std::function<void()> callback) = 0;
+  // The same without allocating: calls `fn(context, arg)` on the writer thread. For hot
+  // paths (one call per job) where a std::function would need a heap block per call.
+  using DurableFn = void (*)(void* context, uint64_t arg);
+  virtual void when_durable(DurableFn fn, void* context, uint64_t arg) {
+    when_durable(std::function<void()>([fn, context, arg] { fn(context, arg); }));
+  }
 
   // Queries (read the committed state).
   virtual std::vector<RunSummary> list_runs(const std::optional<std::string>& pipeline,

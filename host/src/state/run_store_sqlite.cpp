@@ -32,6 +32,8 @@ std::string make_run_id(const std::string& pipeline, const std::string& logical_
 }
 
 class SqliteRunStore final : public RunStore {
+  static inline const std::string kNoRunId;
+
  public:
   explicit SqliteRunStore(const StoreOptions& o)
       : db_(open_store_db(o.path, o.synchronous_full)),
@@ -108,55 +110,53 @@ class SqliteRunStore final : public RunStore {
     return h;
   }
 
-  // A change about one job of one try, stamped now.
-  static Change job_change(Change::Kind kind, const std::string& run_id, int try_number,
-                           const std::string& job) {
+  // A change about one job of one try, stamped now. The run id is not copied here: the
+  // writer interns it in submit().
+  static Change job_change(Change::Kind kind, int try_number, const std::string& job) {
     Change c;
     c.kind = kind;
-    c.run_id = run_id;
     c.try_number = try_number;
     c.job = job;
-    c.at = now_iso_utc();
+    c.at_ms = now_unix_ms();
     return c;
   }
 
   void job_started(const std::string& run_id, int try_number, const std::string& job,
                    int attempt, const std::string& config_hash) override {
-    Change c = job_change(Change::Kind::started, run_id, try_number, job);
+    Change c = job_change(Change::Kind::started, try_number, job);
     c.attempt = attempt;
     c.config_hash = config_hash;
-    writer_.submit(std::move(c));
+    writer_.submit(std::move(c), run_id);
   }
 
   void job_finished(const std::string& run_id, int try_number, const std::string& job,
                     int attempt, JobState state, const std::string& error, int64_t duration_ms,
                     const std::map<std::string, double>& metrics,
                     const std::map<std::string, std::string>& outputs) override {
-    Change c = job_change(Change::Kind::finished, run_id, try_number, job);
+    Change c = job_change(Change::Kind::finished, try_number, job);
     c.attempt = attempt;
     c.state = state;
     c.text = error;
     c.duration_ms = duration_ms;
-    c.metrics = metrics;
-    c.outputs = outputs;
-    writer_.submit(std::move(c));
+    if (!metrics.empty() || !outputs.empty())
+      c.payload.reset(new Change::Payload{metrics, outputs});
+    writer_.submit(std::move(c), run_id);
   }
 
   void job_settled(const std::string& run_id, int try_number, const std::string& job,
                    JobState state, const std::string& reason) override {
-    Change c = job_change(Change::Kind::settled, run_id, try_number, job);
+    Change c = job_change(Change::Kind::settled, try_number, job);
     c.state = state;
     c.text = reason;
-    writer_.submit(std::move(c));
+    writer_.submit(std::move(c), run_id);
   }
 
   void finish_run(const std::string& run_id, const std::string& status) override {
     Change c;
     c.kind = Change::Kind::finish_run;
-    c.run_id = run_id;
     c.text = status;
-    c.at = now_iso_utc();
-    writer_.submit(std::move(c));
+    c.at_ms = now_unix_ms();
+    writer_.submit(std::move(c), run_id);
   }
 
   void flush() override { writer_.flush(); }
@@ -165,7 +165,16 @@ class SqliteRunStore final : public RunStore {
     Change c;
     c.kind = Change::Kind::callback;
     c.callback = std::move(callback);
-    writer_.submit(std::move(c));
+    writer_.submit(std::move(c), kNoRunId);
+  }
+
+  void when_durable(DurableFn fn, void* context, uint64_t arg) override {
+    Change c;
+    c.kind = Change::Kind::callback;
+    c.fn = fn;
+    c.context = context;
+    c.arg = arg;
+    writer_.submit(std::move(c), kNoRunId);
   }
 
   std::vector<RunSummary> list_runs(const std::optional<std::string>& pipeline,

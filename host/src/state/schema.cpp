@@ -70,6 +70,33 @@ CREATE TABLE job_metrics(
   PRIMARY KEY(run_id, job, try_number, attempt, name));
 )sql";
 
+// Version 3: attempts without UNIQUE(run_id, try_number, job, attempt) and without the index
+// on (job, run_id); one index on (run_id, job) serves the writer's updates, per-run reads and
+// history (runs by pipeline, then their attempts). Each attempt row costs one index entry
+// instead of three. SQLite cannot drop a constraint, so the table is rebuilt (ids kept).
+// Nothing references attempts, so the rebuild is safe with foreign keys on.
+const char* kV3 = R"sql(
+CREATE TABLE attempts_v3(
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  try_number INTEGER NOT NULL,
+  job TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  config_hash TEXT NOT NULL DEFAULT '');
+INSERT INTO attempts_v3(id, run_id, try_number, job, attempt, state, started_at, ended_at,
+  duration_ms, error, config_hash)
+  SELECT id, run_id, try_number, job, attempt, state, started_at, ended_at, duration_ms, error,
+  config_hash FROM attempts ORDER BY id;
+DROP TABLE attempts;
+ALTER TABLE attempts_v3 RENAME TO attempts;
+CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
+)sql";
+
 int read_user_version(sql::Db& db) {
   sql::Stmt st(db, "PRAGMA user_version");
   st.step();
@@ -87,7 +114,7 @@ void apply_connection_settings(sql::Db& db, bool synchronous_full) {
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> steps = {kV1, kV2};
+  static const std::vector<std::string> steps = {kV1, kV2, kV3};
   return steps;
 }
 

@@ -63,6 +63,13 @@ Stmt& Stmt::bind(int index, const std::string& value) {
   return *this;
 }
 
+Stmt& Stmt::bind_ref(int index, std::string_view value) {
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                        SQLITE_STATIC) != SQLITE_OK)
+    db_.fail("cannot bind parameter");
+  return *this;
+}
+
 Stmt& Stmt::bind(int index, int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("cannot bind parameter");
   return *this;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "state/run_store.hpp"
 
@@ -49,6 +50,9 @@ class Stmt {
   Stmt& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
   Stmt& bind(int index, double value);
   Stmt& bind_null(int index);
+  // Binds text without copying it: `value` must stay alive and unchanged until the
+  // statement is reset (run() or reset()). For hot paths that bind from long-lived buffers.
+  Stmt& bind_ref(int index, std::string_view value);
 
   // Advances: true when a row is available, false when done. Throws StoreError.
   bool step();

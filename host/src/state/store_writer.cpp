@@ -1,50 +1,77 @@
 #include "state/store_writer.hpp"
 
-#include <unordered_map>
-#include <unordered_set>
-
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <string_view>
 #include <utility>
+
+#include "state/clock.hpp"
 
 namespace jobhost::state {
 namespace {
 
 // Beyond this many queued changes the writer stops waiting for more and commits.
 constexpr size_t kBatchTarget = 1024;
+// Interned run ids kept without pruning (a host usually runs one run at a time).
+constexpr size_t kRunIdsKept = 8;
 
 // Names a change in error messages: which call, run, job and attempt.
 std::string describe(const Change& c) {
   static const char* kNames[] = {"job_started", "job_finished", "job_settled", "finish_run",
                                  "when_durable"};
-  std::string s = std::string(kNames[static_cast<int>(c.kind)]) + " (run '" + c.run_id + "'";
+  std::string s = std::string(kNames[static_cast<int>(c.kind)]) + " (run '" +
+                  (c.run_id ? *c.run_id : std::string()) + "'";
   if (!c.job.empty()) s += ", job '" + c.job + "', try " + std::to_string(c.try_number);
   if (c.attempt > 0) s += ", attempt " + std::to_string(c.attempt);
   return s + ")";
 }
 
+// Same job attempt (run, try, job, attempt)? Run ids are interned: equal text is usually the
+// same pointer.
+bool same_attempt(const Change& a, const Change& b) {
+  return a.attempt == b.attempt && a.try_number == b.try_number && a.job == b.job &&
+         (a.run_id == b.run_id || *a.run_id == *b.run_id);
+}
+
+size_t attempt_hash(const Change& c) {
+  return std::hash<std::string_view>{}(c.job) ^
+         (static_cast<size_t>(c.attempt) * 0x9E3779B97F4A7C15ull) ^
+         (static_cast<size_t>(c.try_number) << 20);
+}
+
+// The ISO-8601 text of a change's time, formatted on the writer thread.
+struct Stamp {
+  explicit Stamp(int64_t unix_ms) { format_iso_utc(unix_ms, buf); }
+  std::string_view view() const { return {buf, kIsoUtcLength}; }
+  char buf[kIsoUtcLength + 1];
+};
+
 }  // namespace
 
+// Without UNIQUE on attempts (schema v3) nothing is an upsert: an attempt number is never
+// reused within a try, so `started` inserts; `finished` updates the row its `started` wrote
+// in an earlier batch (found through attempts_by_run_job), or inserts when there is none.
 struct StoreWriter::Statements {
   explicit Statements(const sql::Db& db)
       : started(db,
                 "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, "
-                "config_hash) VALUES(?1, ?2, ?3, ?4, 'running', ?5, ?6) "
-                "ON CONFLICT(run_id, try_number, job, attempt) DO UPDATE SET state = 'running', "
-                "started_at = excluded.started_at, config_hash = excluded.config_hash, "
-                "ended_at = NULL, duration_ms = 0, error = ''"),
+                "config_hash) VALUES(?1, ?2, ?3, ?4, 'running', ?5, ?6)"),
         finished(db,
-                 "INSERT INTO attempts(run_id, try_number, job, attempt, state, ended_at, "
-                 "duration_ms, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                 "ON CONFLICT(run_id, try_number, job, attempt) DO UPDATE SET "
-                 "state = excluded.state, ended_at = excluded.ended_at, "
-                 "duration_ms = excluded.duration_ms, error = excluded.error"),
-        // A settled job keeps the config hash of its latest earlier row, so a success carried
-        // over from try 1 still compares configs correctly in try 3.
+                 "UPDATE attempts SET state = ?5, ended_at = ?6, duration_ms = ?7, error = ?8 "
+                 "WHERE run_id = ?1 AND job = ?3 AND try_number = ?2 AND attempt = ?4"),
+        finished_alone(db,
+                       "INSERT INTO attempts(run_id, try_number, job, attempt, state, ended_at, "
+                       "duration_ms, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        // Replace semantics as INSERT OR REPLACE had under UNIQUE: the settled row is the
+        // job's newest row (highest id). It keeps the config hash of the job's latest earlier
+        // row, so a success carried over from try 1 still compares configs correctly in try 3.
+        unsettle(db,
+                 "DELETE FROM attempts WHERE run_id = ?1 AND job = ?3 AND try_number = ?2 "
+                 "AND attempt = 0"),
         settled(db,
-                "INSERT OR REPLACE INTO attempts(run_id, try_number, job, attempt, state, "
-                "ended_at, error, config_hash) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, "
+                "INSERT INTO attempts(run_id, try_number, job, attempt, state, ended_at, error, "
+                "config_hash) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, "
                 "COALESCE((SELECT config_hash FROM attempts WHERE run_id = ?1 AND job = ?3 "
                 "ORDER BY id DESC LIMIT 1), ''))"),
         metric(db,
@@ -58,13 +85,9 @@ struct StoreWriter::Statements {
         started_and_finished(
             db,
             "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, ended_at, "
-            "duration_ms, error, config_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-            "ON CONFLICT(run_id, try_number, job, attempt) DO UPDATE SET state = excluded.state, "
-            "started_at = excluded.started_at, ended_at = excluded.ended_at, "
-            "duration_ms = excluded.duration_ms, error = excluded.error, "
-            "config_hash = excluded.config_hash") {}
-  sql::Stmt started, finished, settled, metric, clear_outputs, output, finish_run,
-      started_and_finished;
+            "duration_ms, error, config_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") {}
+  sql::Stmt started, finished, finished_alone, unsettle, settled, metric, clear_outputs, output,
+      finish_run, started_and_finished;
 };
 
 StoreWriter::StoreWriter(sql::Db db, std::chrono::microseconds max_batch_delay)
@@ -83,13 +106,30 @@ StoreWriter::~StoreWriter() {
   if (error_) spdlog::error("run store: changes were lost: {}", *error_);
 }
 
-void StoreWriter::submit(Change change) {
+const std::string* StoreWriter::intern_run_id(const std::string& run_id) {
+  for (auto it = run_ids_.rbegin(); it != run_ids_.rend(); ++it)
+    if (*it->id == run_id) {
+      it->last_use = submitted_;
+      return it->id.get();
+    }
+  run_ids_.push_back({std::make_unique<std::string>(run_id), submitted_});
+  return run_ids_.back().id.get();
+}
+
+void StoreWriter::prune_run_ids(uint64_t done) {
+  // Changes up to `done` are applied and destroyed: ids they alone used can go.
+  if (run_ids_.size() <= kRunIdsKept) return;
+  std::erase_if(run_ids_, [&](const RunId& r) { return r.last_use <= done; });
+}
+
+void StoreWriter::submit(Change&& change, const std::string& run_id) {
   bool wake;
   {
     std::lock_guard lk(mu_);
-    queue_.push_back(std::move(change));
     ++submitted_;
-    bool is_callback = queue_.back().kind == Change::Kind::callback;
+    const bool is_callback = change.kind == Change::Kind::callback;
+    if (!is_callback) change.run_id = intern_run_id(run_id);
+    queue_.push_back(std::move(change));
     if (is_callback) ++callbacks_queued_;
     wake = queue_.size() == 1 || queue_.size() == kBatchTarget || is_callback;
   }
@@ -139,37 +179,55 @@ void StoreWriter::loop() {
         return stop_ || flush_waiters_ > 0 || callbacks_queued_ > 0 || queue_.size() >= kBatchTarget;
       });
     }
-    std::vector<Change> batch;
-    batch.swap(queue_);
+    // Double buffer: the queue takes the emptied batch vector and its capacity, so neither
+    // regrows batch after batch.
+    batch_.swap(queue_);
     callbacks_queued_ = 0;
     const uint64_t upto = submitted_;
     lk.unlock();
-    apply_batch(batch);
+    apply_batch(batch_);
+    batch_.clear();  // frees the changes here, not under the lock
     lk.lock();
     done_ = upto;
+    prune_run_ids(upto);
     done_cv_.notify_all();
   }
 }
 
-namespace {
-std::string attempt_key(const Change& c) {
-  return c.run_id + '\x1f' + std::to_string(c.try_number) + '\x1f' + c.job + '\x1f' +
-         std::to_string(c.attempt);
-}
-}  // namespace
-
-void StoreWriter::apply_batch(std::vector<Change>& batch) {
+void StoreWriter::link_starts(std::vector<Change>& batch) {
   // A fast attempt's start and end usually land in the same batch: write its row once instead
   // of an insert followed by an update of the same row (same transaction, same outcome).
-  std::unordered_map<std::string, const Change*> start_of;  // attempt -> its `started` change
-  {
-    std::unordered_set<std::string> finished_here;
-    for (auto& c : batch)
-      if (c.kind == Change::Kind::finished) finished_here.insert(attempt_key(c));
-    for (auto& c : batch)
-      if (c.kind == Change::Kind::started && finished_here.count(attempt_key(c)))
-        start_of.emplace(attempt_key(c), &c);
+  // Open addressing over batch indices of `started` changes; no allocation once warm.
+  size_t starts = 0;
+  for (auto& c : batch) starts += c.kind == Change::Kind::started;
+  if (starts == 0) return;
+  size_t capacity = 16;
+  while (capacity < 2 * starts) capacity <<= 1;
+  slots_.assign(capacity, -1);
+  const size_t mask = capacity - 1;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Change& c = batch[i];
+    if (c.kind != Change::Kind::started && c.kind != Change::Kind::finished) continue;
+    for (size_t h = attempt_hash(c) & mask;; h = (h + 1) & mask) {
+      const int32_t j = slots_[h];
+      if (j < 0) {
+        if (c.kind == Change::Kind::started) slots_[h] = static_cast<int32_t>(i);
+        break;
+      }
+      if (!same_attempt(batch[static_cast<size_t>(j)], c)) continue;
+      if (c.kind == Change::Kind::started) {
+        slots_[h] = static_cast<int32_t>(i);  // a newer start of the same attempt
+      } else if (!batch[static_cast<size_t>(j)].merged) {
+        c.start_index = j;
+        batch[static_cast<size_t>(j)].merged = true;
+      }
+      break;
+    }
   }
+}
+
+void StoreWriter::apply_batch(std::vector<Change>& batch) {
+  link_starts(batch);
   bool has_writes = false;
   for (auto& c : batch) has_writes |= c.kind != Change::Kind::callback;
   if (has_writes) {
@@ -177,14 +235,9 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       sql::Transaction tx(db_);
       for (auto& c : batch) {
         if (c.kind == Change::Kind::callback) continue;
-        const Change* start = nullptr;
-        if (!start_of.empty() && (c.kind == Change::Kind::started || c.kind == Change::Kind::finished)) {
-          auto it = start_of.find(attempt_key(c));
-          if (it != start_of.end()) {
-            if (c.kind == Change::Kind::started) continue;  // written with its `finished`
-            start = it->second;
-          }
-        }
+        if (c.merged) continue;  // written with its `finished`
+        const Change* start =
+            c.start_index >= 0 ? &batch[static_cast<size_t>(c.start_index)] : nullptr;
         try {
           apply(c, start);
         } catch (const StoreError& e) {
@@ -205,9 +258,12 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   // Callbacks run even after a failed write so the executor never waits forever; it learns
   // about the failure from write_error() or its next flush().
   for (auto& c : batch) {
-    if (c.kind != Change::Kind::callback || !c.callback) continue;
+    if (c.kind != Change::Kind::callback) continue;
     try {
-      c.callback();
+      if (c.fn)
+        c.fn(c.context, c.arg);
+      else if (c.callback)
+        c.callback();
     } catch (const std::exception& e) {
       spdlog::error("run store: a when_durable callback threw: {}", e.what());
     } catch (...) {
@@ -216,56 +272,68 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   }
 }
 
+// Text is bound by reference (no copy): the change outlives each statement's run().
 void StoreWriter::apply(const Change& c, const Change* start) {
   auto& s = *stmts_;
-  if (start) {  // `finished` with its `started` from the same batch
-    auto& st = s.started_and_finished;
-    st.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
-    st.bind(5, std::string(to_string(c.state))).bind(6, start->at).bind(7, c.at);
-    st.bind(8, c.duration_ms).bind(9, c.text).bind(10, start->config_hash);
-    st.run();
-  }
+  const std::string& run_id = *c.run_id;
+  const Stamp at(c.at_ms);
   switch (c.kind) {
     case Change::Kind::started:
-      s.started.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
-      s.started.bind(5, c.at).bind(6, c.config_hash);
+      s.started.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
+      s.started.bind_ref(5, at.view()).bind_ref(6, c.config_hash);
       s.started.run();
       break;
-    case Change::Kind::finished:
-      if (!start) {
-        s.finished.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job).bind(4, c.attempt);
-        s.finished.bind(5, std::string(to_string(c.state))).bind(6, c.at);
-        s.finished.bind(7, c.duration_ms).bind(8, c.text);
-        s.finished.run();
-      }
-      for (auto& [name, value] : c.metrics) {
-        s.metric.bind(1, c.run_id).bind(2, c.job).bind(3, c.try_number).bind(4, c.attempt);
-        s.metric.bind(5, name).bind(6, value);
-        s.metric.run();
+    case Change::Kind::finished: {
+      const std::string_view state = to_string(c.state);
+      if (start) {  // its `started` is in this batch: one row
+        const Stamp started_at(start->at_ms);
+        auto& st = s.started_and_finished;
+        st.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
+        st.bind_ref(5, state).bind_ref(6, started_at.view()).bind_ref(7, at.view());
+        st.bind(8, c.duration_ms).bind_ref(9, c.text).bind_ref(10, start->config_hash);
+        st.run();
+      } else {
+        for (sql::Stmt* st : {&s.finished, &s.finished_alone}) {
+          st->bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
+          st->bind_ref(5, state).bind_ref(6, at.view()).bind(7, c.duration_ms);
+          st->bind_ref(8, c.text);
+          st->run();
+          if (sqlite3_changes(db_.get()) > 0) break;  // else: no row yet (finished without start)
+        }
       }
       // The latest attempt's outputs replace earlier ones: stale keys must not leak into
       // downstream jobs of a rerun.
       // Nothing to clear before a job's very first attempt of the run.
       if (c.try_number > 1 || c.attempt > 1) {
-        s.clear_outputs.bind(1, c.run_id).bind(2, c.job);
+        s.clear_outputs.bind_ref(1, run_id).bind_ref(2, c.job);
         s.clear_outputs.run();
       }
-      for (auto& [key, value] : c.outputs) {
-        s.output.bind(1, c.run_id).bind(2, c.job).bind(3, key).bind(4, value);
-        s.output.run();
+      if (c.payload) {
+        for (auto& [name, value] : c.payload->metrics) {
+          s.metric.bind_ref(1, run_id).bind_ref(2, c.job).bind(3, c.try_number);
+          s.metric.bind(4, c.attempt).bind_ref(5, name).bind(6, value);
+          s.metric.run();
+        }
+        for (auto& [key, value] : c.payload->outputs) {
+          s.output.bind_ref(1, run_id).bind_ref(2, c.job).bind_ref(3, key).bind_ref(4, value);
+          s.output.run();
+        }
       }
       break;
+    }
     case Change::Kind::settled:
-      s.settled.bind(1, c.run_id).bind(2, c.try_number).bind(3, c.job);
-      s.settled.bind(4, std::string(to_string(c.state))).bind(5, c.at).bind(6, c.text);
+      s.unsettle.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job);
+      s.unsettle.run();
+      s.settled.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job);
+      s.settled.bind_ref(4, to_string(c.state)).bind_ref(5, at.view()).bind_ref(6, c.text);
       s.settled.run();
       break;
     case Change::Kind::finish_run:
-      s.finish_run.bind(1, c.run_id).bind(2, c.text).bind(3, c.at);
+      s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());
       s.finish_run.run();
       if (sqlite3_changes(db_.get()) == 0)
         throw StoreError("state store " + db_.path() + ": finish_run: no run with id '" +
-                         c.run_id + "'");
+                         run_id + "'");
       break;
     case Change::Kind::callback:
       break;

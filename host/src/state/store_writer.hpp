@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,20 +22,33 @@
 namespace jobhost::state {
 
 struct Change {
-  enum class Kind { started, finished, settled, finish_run, callback };
+  enum class Kind : uint8_t { started, finished, settled, finish_run, callback };
   Kind kind = Kind::callback;
-  std::string run_id;
-  int try_number = 0;
-  std::string job;
-  int attempt = 0;
-  std::string config_hash;
   JobState state = JobState::pending;
-  std::string text;  // error (finished), reason (settled), status (finish_run)
+  int try_number = 0;
+  int attempt = 0;
+  // Set by StoreWriter::submit: the run id, interned by the writer (one copy per run, not
+  // per change). Null for callbacks.
+  const std::string* run_id = nullptr;
+  int64_t at_ms = 0;  // when the change was submitted (Unix ms): the event's time, not the commit's
   int64_t duration_ms = 0;
-  std::map<std::string, double> metrics;
-  std::map<std::string, std::string> outputs;
-  std::string at;  // when the change was submitted: the event's time, not the commit's
+  std::string job;
+  std::string config_hash;
+  std::string text;  // error (finished), reason (settled), status (finish_run)
+  // Rare payloads live out of line so the common change stays small to move.
+  struct Payload {
+    std::map<std::string, double> metrics;
+    std::map<std::string, std::string> outputs;
+  };
+  std::unique_ptr<Payload> payload;  // finished only, null when both maps are empty
   std::function<void()> callback;
+  RunStore::DurableFn fn = nullptr;  // callback without allocation: fn(context, arg)
+  void* context = nullptr;
+  uint64_t arg = 0;
+  // Writer bookkeeping within a batch: a `finished` whose `started` is in the same batch
+  // writes the attempt's row once; the `started` is then skipped.
+  int32_t start_index = -1;
+  bool merged = false;
 };
 
 class StoreWriter {
@@ -46,8 +60,9 @@ class StoreWriter {
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
 
-  // Queues a change; order of submission is the order of application. [thread-safe]
-  void submit(Change change);
+  // Queues a change about run `run_id` (empty for callbacks); order of submission is the
+  // order of application. [thread-safe]
+  void submit(Change&& change, const std::string& run_id);
   // Blocks until every change submitted before the call is committed and every callback
   // before it has run. Must not be called from a when_durable callback (it would wait for
   // itself): that throws std::logic_error.
@@ -64,8 +79,12 @@ class StoreWriter {
  private:
   void loop();
   void apply_batch(std::vector<Change>& batch);
+  void link_starts(std::vector<Change>& batch);
   // `start`: the attempt's `started` change from the same batch, written in the same row.
-  void apply(const Change& c, const Change* start = nullptr);
+  void apply(const Change& c, const Change* start);
+  // Under mu_: the writer's copy of `run_id`, kept while queued changes refer to it.
+  const std::string* intern_run_id(const std::string& run_id);
+  void prune_run_ids(uint64_t done);
   void record_error(const std::string& message);
 
   // Declared before the statements, which refer to it.
@@ -77,6 +96,13 @@ class StoreWriter {
   mutable std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::vector<Change> queue_;
+  std::vector<Change> batch_;  // the batch being applied; swapped with queue_, keeps capacity
+  std::vector<int32_t> slots_;  // writer thread: hash slots for link_starts, keeps capacity
+  struct RunId {
+    std::unique_ptr<std::string> id;
+    uint64_t last_use;  // submission number of the last change referring to it
+  };
+  std::vector<RunId> run_ids_;  // guarded by mu_
   uint64_t submitted_ = 0;  // changes ever submitted
   uint64_t done_ = 0;       // changes committed (or failed) and whose callbacks have run
   int flush_waiters_ = 0;
