@@ -37,7 +37,7 @@ class SqliteRunStore final : public RunStore {
  public:
   explicit SqliteRunStore(const StoreOptions& o)
       : db_(open_store_db(o.path, o.synchronous_full)),
-        writer_(open_extra_connection(o.path, o.synchronous_full), o.max_batch_delay) {}
+        writer_(open_writer_connection(o.path, o.synchronous_full), o.max_batch_delay) {}
 
   std::optional<LockHolder> try_lock(const std::string& pipeline,
                                      const std::string& logical_date) override {

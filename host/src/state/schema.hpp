@@ -23,4 +23,8 @@ sql::Db open_store_db(const std::string& path, bool synchronous_full);
 // migration), with the same per-connection settings.
 sql::Db open_extra_connection(const std::string& path, bool synchronous_full);
 
+// open_extra_connection for the single writer thread, which writes nearly everything in big
+// batches: a longer checkpoint interval, the WAL cut back after a checkpoint, a bigger cache.
+sql::Db open_writer_connection(const std::string& path, bool synchronous_full);
+
 }  // namespace jobhost::state
