@@ -71,6 +71,9 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::atomic<size_t> settled{0};
   std::mutex done_mu;
   std::condition_variable done_cv;
+  // Successes whose release the observer still holds. The release runs on the observer's
+  // thread with a plain pointer to this Core, so run() must not return before it is done.
+  std::atomic<int> releases_in_flight{0};
 
   std::atomic<bool> cancel_all{false};
   std::atomic<int> cancel_reason{static_cast<int>(CancelReason::none)};
@@ -325,12 +328,8 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     rt[job].state.store(static_cast<int>(state), std::memory_order_release);
     std::optional<uint32_t> inline_next;
     if (state == JobState::success && hold_release && !rt[job].succ.empty()) {
-      auto self = shared_from_this();
-      observer->before_release(job, [self, job] {
-        auto next = self->propagate(job, JobState::success);
-        if (next) self->enqueue(*next);
-        self->count_settled();
-      });
+      releases_in_flight.fetch_add(1);
+      observer->before_release(job, &Core::release, this);
       return std::nullopt;
     }
     inline_next = propagate(job, state);
@@ -344,6 +343,19 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       done_cv.notify_all();
     }
   }
+
+  static void release(void* core, uint64_t job_index) {
+    auto* c = static_cast<Core*>(core);
+    auto job = static_cast<uint32_t>(job_index);
+    auto next = c->propagate(job, JobState::success);
+    if (next) c->enqueue(*next);
+    c->settled.fetch_add(1);
+    // The last touch of the Core: run() may return as soon as this lock is released.
+    std::lock_guard lock(c->done_mu);
+    if (c->releases_in_flight.fetch_sub(1) == 1 && c->all_settled()) c->done_cv.notify_all();
+  }
+
+  bool all_settled() const { return settled.load() >= jobs.size() && releases_in_flight.load() == 0; }
 
   // Iterative, so long chains of skips do not recurse deeply.
   std::optional<uint32_t> propagate(uint32_t root, JobState root_state) {
@@ -473,7 +485,7 @@ ExecResult Executor::run() {
 
   {
     std::unique_lock lock(c.done_mu);
-    c.done_cv.wait(lock, [&] { return c.settled.load() >= n; });
+    c.done_cv.wait(lock, [&] { return c.all_settled(); });
   }
   c.shut_down();
 

@@ -74,8 +74,10 @@ class ExecutionObserver {
   // True when dependants of a succeeded job must wait for before_release() (a durable store
   // commits the success first). False lets the executor start them at once, inline.
   virtual bool holds_release() const { return false; }
-  // Only called when holds_release(): dependants start once `release` is called.
-  virtual void before_release(uint32_t /*job*/, std::function<void()> release) { release(); }
+  // Only called when holds_release(): dependants start once `release(executor, job)` is
+  // called, once, from any thread. A plain function and context: nothing to allocate per job.
+  using Release = void (*)(void* executor, uint64_t job);
+  virtual void before_release(uint32_t job, Release release, void* executor) { release(executor, job); }
 };
 
 enum class CancelReason { none, fail_fast, interrupted };

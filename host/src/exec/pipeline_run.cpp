@@ -79,8 +79,8 @@ class RunObserver : public ExecutionObserver {
     notify(job, state, 0, reason);
   }
   bool holds_release() const override { return req_.store != nullptr; }
-  void before_release(uint32_t, std::function<void()> release) override {
-    req_.store->when_durable(std::move(release));
+  void before_release(uint32_t job, Release release, void* executor) override {
+    req_.store->when_durable(release, executor, job);
   }
 
  private:
