@@ -1,5 +1,6 @@
 #include "state/store_writer.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -167,6 +168,7 @@ void StoreWriter::record_error(const std::string& message) {
 }
 
 void StoreWriter::loop() {
+  pthread_setname_np(pthread_self(), "jobhost-store");  // for top -H, perf and gdb
   std::unique_lock lk(mu_);
   for (;;) {
     work_cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
