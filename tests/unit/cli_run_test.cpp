@@ -135,11 +135,11 @@ TEST_CASE("cli run: SIGTERM cancels running jobs, records them, exits 143", "[cl
   CHECK_THAT(show.out, Catch::Contains("cancelled"));
 }
 
-TEST_CASE("cli run: jobs do not inherit the huge-page re-execution's environment", "[cli][heap]") {
+TEST_CASE("cli run: the huge-page re-execution keeps the process name and leaks no environment", "[cli][heap]") {
   TempDir dir;
   write_file(dir.str("p.toml"),
              "[pipeline]\nname = \"env\"\n[[jobs]]\nname = \"dump\"\nuses = \"utilities.shell\"\n"
-             "[jobs.config]\ncommand = \"env > env.txt\"\n");
+             "[jobs.config]\ncommand = \"env > env.txt; cat /proc/$PPID/comm > comm.txt\"\n");
   for (const char* opt_out : {"", "JOBHOST_HUGE_PAGES=0 "}) {
     INFO("prefix: " << opt_out);
     std::string cmd = std::string("env -u GLIBC_TUNABLES ") + opt_out + "'" JOBHOST_TEST_BIN_DIR "/jobhost'";
@@ -150,5 +150,6 @@ TEST_CASE("cli run: jobs do not inherit the huge-page re-execution's environment
     std::string env = read_file(dir.str("env.txt"));
     CHECK(env.find("JOBHOST_HEAP_REEXEC") == std::string::npos);
     CHECK(env.find("GLIBC_TUNABLES") == std::string::npos);
+    CHECK(read_file(dir.str("comm.txt")) == "jobhost\n");  // ps, top and pkill still find it
   }
 }

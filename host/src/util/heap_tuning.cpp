@@ -38,7 +38,13 @@ void tune_heap_for_large_runs(char** argv) {
     if (wanted && !std::getenv("GLIBC_TUNABLES") && huge_pages_on_request()) {
       ::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
       ::setenv(kMarker, "1", 1);
-      ::execv("/proc/self/exe", argv);
+      // The resolved path, not /proc/self/exe: the process name (ps, top, pkill) comes from it.
+      char self[4096];
+      ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+      if (len > 0) {
+        self[len] = '\0';
+        ::execv(self, argv);
+      }
       // No /proc (or exec refused): carry on with 4 KiB pages.
       ::unsetenv(kMarker);
       ::unsetenv("GLIBC_TUNABLES");
