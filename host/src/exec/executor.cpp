@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <queue>
@@ -117,6 +119,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   }
 
   void worker_loop() {
+    pthread_setname_np(pthread_self(), "jobhost-worker");  // for top -H, perf and gdb
     for (;;) {
       uint32_t job;
       {
@@ -460,7 +463,10 @@ ExecResult Executor::run() {
   int parallel = c.opt.max_parallel > 0 ? c.opt.max_parallel
                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   c.io_guard.emplace(c.io.get_executor());
-  c.io_thread = std::thread([&c] { c.io.run(); });
+  c.io_thread = std::thread([&c] {
+    pthread_setname_np(pthread_self(), "jobhost-timer");
+    c.io.run();
+  });
 
   // Presets settle first, in dependency order of their own (they never wait).
   for (uint32_t i = 0; i < n; ++i) {
