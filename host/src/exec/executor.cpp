@@ -118,10 +118,16 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     else cv.notify_all();
   }
 
+  // With many jobs ready, a worker takes a few per lock: the queue's lock is the hot spot of
+  // a wide fan-out, and among thousands of ready jobs a newly ready one waiting behind three
+  // more does not matter. With few ready, strict priority order: one at a time.
+  static constexpr size_t kTakeMany = 4, kManyReady = 64;
+
   void worker_loop() {
     pthread_setname_np(pthread_self(), "jobhost-worker");  // for top -H, perf and gdb
+    uint32_t taken[kTakeMany];
     for (;;) {
-      uint32_t job;
+      size_t n = 0;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stopping || retire > 0 || !ready.empty(); });
@@ -130,15 +136,24 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
           return;
         }
         if (ready.empty()) return;  // stopping
-        job = static_cast<uint32_t>(-std::get<2>(ready.top()));
-        ready.pop();
+        size_t want = ready.size() >= kManyReady ? kTakeMany : 1;
+        while (n < want && !ready.empty()) {
+          taken[n++] = static_cast<uint32_t>(-std::get<2>(ready.top()));
+          ready.pop();
+        }
       }
-      // Run the job, then any dependant it made ready inline (saves a queue round trip).
-      std::optional<uint32_t> next = job;
-      while (next) {
-        auto r = execute(*next);
-        if (r.abandoned) return;  // a replacement worker already took this thread's place
-        next = r.continuation;
+      for (size_t i = 0; i < n; ++i) {
+        // Run the job, then any dependant it made ready inline (saves a queue round trip).
+        std::optional<uint32_t> next = taken[i];
+        while (next) {
+          auto r = execute(*next);
+          if (r.abandoned) {
+            // A replacement worker already took this thread's place; it gets the rest.
+            for (size_t k = i + 1; k < n; ++k) enqueue(taken[k]);
+            return;
+          }
+          next = r.continuation;
+        }
       }
     }
   }
