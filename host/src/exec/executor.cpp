@@ -193,7 +193,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     in.pipeline = opt.pipeline;
     in.job_name = spec.name;
     in.logical_date = opt.logical_date;
-    in.scratch_dir = opt.scratch_root;  // the runner appends the job name
+    in.scratch_dir = opt.scratch_root;  // `run` may narrow it to the job's own folder
     in.attempt = static_cast<uint32_t>(attempt);
     in.max_attempts = static_cast<uint32_t>(spec.retry.retries + 1);
     in.deadline_unix_ms = deadline_ms;
@@ -365,12 +365,24 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   static void release(void* core, uint64_t job_index) {
     auto* c = static_cast<Core*>(core);
     auto job = static_cast<uint32_t>(job_index);
-    auto next = c->propagate(job, JobState::success);
-    if (next) c->enqueue(*next);
+    try {
+      auto next = c->propagate(job, JobState::success);
+      if (next) c->enqueue(*next);
+    } catch (const std::exception& e) {
+      // Only allocation or a throwing observer gets here; the counts below must still move.
+      spdlog::error("[{} {}] releasing dependants failed: {}", c->opt.run_id, c->jobs[job].name, e.what());
+    }
     c->settled.fetch_add(1);
-    // The last touch of the Core: run() may return as soon as this lock is released.
+    // The last touch of the Core: run() and ~Executor() may return once this lock is released.
     std::lock_guard lock(c->done_mu);
-    if (c->releases_in_flight.fetch_sub(1) == 1 && c->all_settled()) c->done_cv.notify_all();
+    if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
+  }
+
+  // Releases still held by the observer would call into a destroyed Core: wait for them
+  // (the store runs every callback, even after a failed write).
+  void wait_for_releases() {
+    std::unique_lock lock(done_mu);
+    done_cv.wait(lock, [&] { return releases_in_flight.load() == 0; });
   }
 
   bool all_settled() const { return settled.load() >= jobs.size() && releases_in_flight.load() == 0; }
@@ -468,7 +480,10 @@ Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObse
   }
 }
 
-Executor::~Executor() { core_->shut_down(); }
+Executor::~Executor() {
+  core_->wait_for_releases();  // run() may have thrown with releases queued
+  core_->shut_down();
+}
 
 void Executor::cancel() { core_->start_cancel(CancelReason::interrupted); }
 

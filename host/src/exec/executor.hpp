@@ -72,7 +72,8 @@ class ExecutionObserver {
   virtual void on_settled_without_run(uint32_t /*job*/, JobState /*state*/,
                                       const std::string& /*reason*/) {}
   // True when dependants of a succeeded job must wait for before_release() (a durable store
-  // commits the success first). False lets the executor start them at once, inline.
+  // commits the success first). False lets the executor start them at once, inline, and
+  // before_release() is never called: override both or neither.
   virtual bool holds_release() const { return false; }
   // Only called when holds_release(): dependants start once `release(executor, job)` is
   // called, once, from any thread. A plain function and context: nothing to allocate per job.
