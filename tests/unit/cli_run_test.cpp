@@ -98,6 +98,11 @@ TEST_CASE("cli: bad input exits 2 with file:line:col", "[cli]") {
   CHECK(run_cli("run ok.toml --param nope=1", dir).exit_code == 2);
   // Nothing was recorded for the refused runs.
   CHECK(run_cli("validate ok.toml", dir).exit_code == 0);
+  // A folder is bad input too, named as such (not an internal error).
+  std::filesystem::create_directories(dir.path / "pipelines");
+  r = run_cli("validate pipelines", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("pipelines: error: cannot open pipeline file: it is a folder"));
 }
 
 TEST_CASE("cli run: a generated 10,000-job pipeline validates and runs", "[cli][scale]") {
@@ -152,4 +157,9 @@ TEST_CASE("cli run: the huge-page re-execution keeps the process name and leaks 
     CHECK(env.find("GLIBC_TUNABLES") == std::string::npos);
     CHECK(read_file(dir.str("comm.txt")) == "jobhost\n");  // ps, top and pkill still find it
   }
+  // Started through the dynamic loader, /proc/self/exe is ld.so: no re-execution, still runs.
+  std::string via_loader = "cd '" + dir.str() + "' && JOBHOST_PLUGIN_PATH= env -u GLIBC_TUNABLES "
+                           "/lib64/ld-linux-x86-64.so.2 '" JOBHOST_TEST_BIN_DIR "/jobhost' run p.toml "
+                           "--no-state --plugin-path '" JOBHOST_TEST_PLUGIN_DIR "' > /dev/null 2>&1";
+  if (std::filesystem::exists("/lib64/ld-linux-x86-64.so.2")) CHECK(std::system(via_loader.c_str()) == 0);
 }

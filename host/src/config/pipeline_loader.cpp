@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -256,6 +257,10 @@ void check_no_cycle(const PipelineSpec& spec) {
 }
 
 PipelineSpec load_pipeline_file(const std::string& path) {
+  // A folder opens and "seeks" to a huge size on some file systems: say what it is instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, 0, 0, "cannot open pipeline file: it is a folder");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, 0, "cannot open pipeline file: " + std::string(std::strerror(errno)));
   // One read straight into the string that the spec keeps as source_text.
