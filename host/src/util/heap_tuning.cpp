@@ -7,6 +7,7 @@
 
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #endif
 
@@ -40,8 +41,10 @@ void tune_heap_for_large_runs(char** argv) {
       ::setenv(kMarker, "1", 1);
       // The resolved path, not /proc/self/exe: the process name (ps, top, pkill) comes from it.
       char self[4096];
-      ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
-      if (len > 0) {
+      ssize_t len = ::readlink("/proc/self/exe", self, sizeof self);
+      // AT_BASE is 0 when the dynamic loader itself was started (ld.so ./jobhost ...):
+      // /proc/self/exe is then ld.so, which would not know what to run.
+      if (len > 0 && static_cast<size_t>(len) < sizeof self && ::getauxval(AT_BASE) != 0) {
         self[len] = '\0';
         ::execv(self, argv);
       }
