@@ -137,7 +137,8 @@ TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
     raw.exec(kSchemaV1);
     raw.exec(kSchemaV2Step);
     // Try 1: extract succeeded, load failed after a retry. Try 2: extract carried over
-    // (attempt 0, keeps its config hash), load succeeded. Ids have gaps on purpose.
+    // (attempt 0, keeps its config hash), load succeeded. Ids have gaps on purpose. The
+    // orphan row (14) is not carried into version 3, or its foreign key would stop the step.
     raw.exec(
         "INSERT INTO runs VALUES('" + run + "', 'daily', '2026-11-27', '{}', 'h0', "
         "'success', '2026-11-27T07:00:00.000Z', '2026-11-27T07:00:10.000Z', 2);"
@@ -154,7 +155,9 @@ TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
         "(9, '" + run + "', 2, 'extract', 0, 'success', NULL, '2026-11-27T07:00:00.000Z', 0, "
         "'carried over', 'cfg-e'),"
         "(12, '" + run + "', 2, 'load', 1, 'success', '2026-11-27T07:00:00.000Z', "
-        "'2026-11-27T07:00:10.000Z', 10000, '', 'cfg-l');"
+        "'2026-11-27T07:00:10.000Z', 10000, '', 'cfg-l'),"
+        // An orphan: its run was deleted by hand with foreign keys off (sqlite3's default).
+        "(14, 'deleted-run', 1, 'x', 1, 'success', NULL, NULL, 0, '', '');"
         "INSERT INTO job_outputs VALUES('" + run + "', 'extract', 'rows', '42');"
         "INSERT INTO job_metrics VALUES('" + run + "', 'load', 2, 1, 'rows', 42.0);");
   }

@@ -74,7 +74,9 @@ CREATE TABLE job_metrics(
 // on (job, run_id); one index on (run_id, job) serves the writer's updates, per-run reads and
 // history (runs by pipeline, then their attempts). Each attempt row costs one index entry
 // instead of three. SQLite cannot drop a constraint, so the table is rebuilt (ids kept).
-// Nothing references attempts, so the rebuild is safe with foreign keys on.
+// No table references attempts, so dropping the old one cascades nothing. Rows whose run is
+// gone (deleted by hand with foreign keys off, sqlite3's default) are not copied: the new
+// table's foreign key would refuse them and the migration could never finish.
 const char* kV3 = R"sql(
 CREATE TABLE attempts_v3(
   id INTEGER PRIMARY KEY,
@@ -91,7 +93,7 @@ CREATE TABLE attempts_v3(
 INSERT INTO attempts_v3(id, run_id, try_number, job, attempt, state, started_at, ended_at,
   duration_ms, error, config_hash)
   SELECT id, run_id, try_number, job, attempt, state, started_at, ended_at, duration_ms, error,
-  config_hash FROM attempts ORDER BY id;
+  config_hash FROM attempts WHERE run_id IN (SELECT id FROM runs) ORDER BY id;
 DROP TABLE attempts;
 ALTER TABLE attempts_v3 RENAME TO attempts;
 CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
