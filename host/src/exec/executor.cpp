@@ -68,6 +68,9 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::priority_queue<std::tuple<double, double, int64_t>> ready;  // (priority, rank, -index)
   bool stopping = false;
   int retire = 0;  // workers to stop because an abandoned attempt's thread came back
+  // Successes whose commit the observer confirmed, waiting for a worker to release their
+  // dependants: the store's thread only hands them over, it has commits to make.
+  std::vector<uint32_t> released;
   std::vector<std::thread> workers;
 
   std::atomic<size_t> settled{0};
@@ -130,10 +133,17 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       size_t n = 0;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stopping || retire > 0 || !ready.empty(); });
+        cv.wait(lock, [&] { return stopping || retire > 0 || !ready.empty() || !released.empty(); });
         if (retire > 0) {
           --retire;
           return;
+        }
+        if (!released.empty()) {
+          std::vector<uint32_t> mine;
+          mine.swap(released);
+          lock.unlock();
+          release_dependants(mine);
+          continue;
         }
         if (ready.empty()) return;  // stopping
         size_t want = ready.size() >= kManyReady ? kTakeMany : 1;
@@ -362,20 +372,27 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     }
   }
 
+  // Called by the observer (the store's thread) once a success is durable: hands the job to
+  // a worker and returns.
   static void release(void* core, uint64_t job_index) {
     auto* c = static_cast<Core*>(core);
-    auto job = static_cast<uint32_t>(job_index);
-    try {
-      auto next = c->propagate(job, JobState::success);
-      if (next) c->enqueue(*next);
-    } catch (const std::exception& e) {
-      // Only allocation or a throwing observer gets here; the counts below must still move.
-      spdlog::error("[{} {}] releasing dependants failed: {}", c->opt.run_id, c->jobs[job].name, e.what());
+    {
+      std::lock_guard lock(c->mu);
+      c->released.push_back(static_cast<uint32_t>(job_index));
     }
-    c->settled.fetch_add(1);
+    c->cv.notify_one();
     // The last touch of the Core: run() and ~Executor() may return once this lock is released.
     std::lock_guard lock(c->done_mu);
     if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
+  }
+
+  // On a worker: starts what the durable successes in `jobs` made ready.
+  void release_dependants(const std::vector<uint32_t>& successes) {
+    for (uint32_t job : successes) {
+      auto next = propagate(job, JobState::success);
+      if (next) enqueue(*next);
+      count_settled();
+    }
   }
 
   // Releases still held by the observer would call into a destroyed Core: wait for them
