@@ -4,6 +4,7 @@
 #include <jobhost/pipeline.hpp>
 
 #include <atomic>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -227,6 +228,34 @@ TEST_CASE("api: a timeout cancels a lambda through ctx.cancelled()", "[api][time
   CHECK(r.state("slow") == "failed");
   CHECK(r.attempts("slow") == 1);
   CHECK(r.error("slow").find("timed out") != std::string::npos);
+}
+
+TEST_CASE("api: cancel() from another thread stops the run and records the states", "[api][cancel]") {
+  jobhost::test::TempDir dir;
+  Pipeline p("cancels");
+  std::promise<void> started;
+  p.add_job("wait", [&](Context& ctx) {
+     started.set_value();
+     while (!ctx.cancelled()) std::this_thread::yield();  // waits for the host's cancel flag
+     return Status::cancelled();
+   }).add_job("after", [](Context&) { return Status::ok(); }, {.depends_on = {"wait"}});
+  auto canceller = std::async(std::launch::async, [&] {
+    started.get_future().wait();
+    p.cancel();
+  });
+  RunResult r = p.run(quiet(dir));
+  canceller.get();
+  CHECK(r.status() == "cancelled");
+  CHECK_FALSE(r.ok());
+  CHECK(r.state("wait") == "cancelled");
+  CHECK(r.state("after") == "cancelled");
+  CHECK(r.attempts("after") == 0);
+
+  // With no run in progress, cancel() does nothing: the next run is not cancelled by it.
+  Pipeline q("after_cancel");
+  q.add_job("a", [](Context&) { return Status::ok(); });
+  q.cancel();
+  CHECK(q.run(quiet(dir)).ok());
 }
 
 TEST_CASE("api: with a state path a rerun resumes: succeeded jobs are not run again", "[api][state]") {

@@ -161,6 +161,11 @@ class Pipeline {
   // Not reentrant: one run() of a Pipeline at a time.
   RunResult run(const RunOptions& options = {});
 
+  // Stops the run() in progress, from any thread (not from a signal handler): no more jobs
+  // start, running ones see ctx.cancelled(), and run() returns with status "cancelled" and
+  // the jobs' states recorded. No effect when no run() is in progress.
+  void cancel();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -4,6 +4,8 @@
 #include <jobhost/pipeline.hpp>
 
 #include <spdlog/spdlog.h>
+
+#include <mutex>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -48,6 +50,12 @@ PipelineError::PipelineError(std::vector<std::string> messages)
     : std::runtime_error(join_lines(messages)), messages_(std::move(messages)) {}
 
 struct Pipeline::Impl {
+  // cancel() from another thread: the run in progress, if any.
+  std::mutex run_mu;
+  bool running = false;
+  bool cancel_requested = false;  // before the PipelineRun exists
+  PipelineRun* active = nullptr;
+
   PipelineSpec spec;
   std::vector<std::unique_ptr<LocalJob>> local_jobs;  // stable addresses: type->type_data
   std::map<std::string, JobTypeRef, std::less<>> local_types;
@@ -277,7 +285,26 @@ void Pipeline::validate() const {
   impl_->validate_plugin_jobs();
 }
 
+void Pipeline::cancel() {
+  std::lock_guard lock(impl_->run_mu);
+  if (!impl_->running) return;
+  impl_->cancel_requested = true;
+  if (impl_->active) impl_->active->cancel();
+}
+
 RunResult Pipeline::run(const RunOptions& options) {
+  {
+    std::lock_guard lock(impl_->run_mu);
+    impl_->running = true;
+    impl_->cancel_requested = false;
+  }
+  struct Finished {
+    Impl& impl;
+    ~Finished() {
+      std::lock_guard lock(impl.run_mu);
+      impl.running = false;
+    }
+  } finished{*impl_};
   validate();
   PipelineSpec& spec = impl_->spec;
   spec.source_text = impl_->describe();
@@ -303,6 +330,18 @@ RunResult Pipeline::run(const RunOptions& options) {
     }
     req.store = store.get();
     PipelineRun run(std::move(req));
+    {
+      std::lock_guard lock(impl_->run_mu);
+      impl_->active = &run;
+      if (impl_->cancel_requested) run.cancel();
+    }
+    struct Detach {
+      Impl& impl;
+      ~Detach() {
+        std::lock_guard lock(impl.run_mu);
+        impl.active = nullptr;
+      }
+    } detach{*impl_};
     report = run.run();
   } catch (const InputError& e) {
     impl_->rethrow(e);
