@@ -285,6 +285,17 @@ void Pipeline::validate() const {
   impl_->validate_plugin_jobs();
 }
 
+namespace {
+// Runs `f` when the scope ends, however it ends.
+template <class F>
+struct OnExit {
+  F f;
+  ~OnExit() { f(); }
+};
+template <class F>
+OnExit(F) -> OnExit<F>;
+}  // namespace
+
 void Pipeline::cancel() {
   std::lock_guard lock(impl_->run_mu);
   if (!impl_->running) return;
@@ -298,13 +309,10 @@ RunResult Pipeline::run(const RunOptions& options) {
     impl_->running = true;
     impl_->cancel_requested = false;
   }
-  struct Finished {
-    Impl& impl;
-    ~Finished() {
-      std::lock_guard lock(impl.run_mu);
-      impl.running = false;
-    }
-  } finished{*impl_};
+  OnExit finished{[this] {
+    std::lock_guard lock(impl_->run_mu);
+    impl_->running = false;
+  }};
   validate();
   PipelineSpec& spec = impl_->spec;
   spec.source_text = impl_->describe();
@@ -335,13 +343,10 @@ RunResult Pipeline::run(const RunOptions& options) {
       impl_->active = &run;
       if (impl_->cancel_requested) run.cancel();
     }
-    struct Detach {
-      Impl& impl;
-      ~Detach() {
-        std::lock_guard lock(impl.run_mu);
-        impl.active = nullptr;
-      }
-    } detach{*impl_};
+    OnExit detach{[this] {
+      std::lock_guard lock(impl_->run_mu);
+      impl_->active = nullptr;
+    }};
     report = run.run();
   } catch (const InputError& e) {
     impl_->rethrow(e);
