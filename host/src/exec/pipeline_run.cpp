@@ -204,56 +204,17 @@ RunReport PipelineRun::run() {
   report.logical_date = req.logical_date;
   for (auto& j : spec.jobs) report.names.push_back(j.name);
 
-  // --- the run row and what earlier tries left ---
-  state::RunHandle handle;
-  std::string file_hash = content_hash(spec.source_text);
-  bool locked = false;
-  if (req.store) {
-    if (auto holder = req.store->try_lock(spec.name, req.logical_date)) {
-      throw RunLocked("pipeline '" + spec.name + "' for " + req.logical_date +
-                      " is already running in another jobhost (pid " + std::to_string(holder->pid) +
-                      " on " + holder->hostname + ", started " + holder->started_at + ")");
-    }
-    locked = true;
-    boost::json::object pj;
-    for (auto& [k, v] : params) pj[k] = v;
-    try {
-      handle = req.store->begin_run({spec.name, req.logical_date, boost::json::serialize(pj),
-                                     file_hash, spec.source_text});
-    } catch (...) {
-      req.store->unlock(spec.name, req.logical_date);
-      throw;
-    }
-    if (handle.interrupted_attempts > 0)
-      report.notices.push_back(std::to_string(handle.interrupted_attempts) +
-                               " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");
-    if (handle.existed && !handle.previous_file_hash.empty() && handle.previous_file_hash != file_hash)
-      report.notices.push_back("the pipeline file changed since the earlier try: jobs whose definition changed run again");
-  } else {
-    handle.run_id = spec.name + "-" + req.logical_date + "-" + random_hex(6);
-  }
-  struct Unlock {
-    state::RunStore* store;
-    const std::string &p, &d;
-    bool active;
-    ~Unlock() {
-      if (active) store->unlock(p, d);
-    }
-  } unlock{req.store, spec.name, req.logical_date, locked};
-  report.run_id = handle.run_id;
-  report.try_number = handle.try_number;
-
-  // --- templates and job definitions ---
+  // --- templates and job definitions (a job's hash decides whether an earlier success stands)
   TemplateVars vars;
   for (auto& [k, v] : params) vars.values["params." + k] = v;
   vars.values["run.logical_date"] = req.logical_date;
-  vars.values["run.id"] = handle.run_id;
   vars.values["pipeline.name"] = spec.name;
+  std::vector<std::shared_ptr<toml::table>> configs(spec.jobs.size());
   std::vector<std::string> hashes(spec.jobs.size());
-  std::vector<ExecJob> jobs(spec.jobs.size());
-  report.carried_over.assign(spec.jobs.size(), false);
-  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
+  auto define = [&](uint32_t i, const std::string& run_id) {
+    if (configs[i]) return;  // the run id of an existing run never changes
     auto& j = spec.jobs[i];
+    vars.values["run.id"] = run_id;
     vars.values["job.name"] = j.name;
     auto config = std::make_shared<toml::table>();
     try {
@@ -268,6 +229,81 @@ RunReport PipelineRun::run() {
       def += os.str();
     }
     hashes[i] = content_hash(def);
+    configs[i] = std::move(config);
+  };
+
+  // --- the run row and what earlier tries left ---
+  state::RunHandle handle;
+  std::string file_hash = content_hash(spec.source_text);
+  struct Unlock {
+    state::RunStore* store;
+    const std::string &p, &d;
+    bool active = false;
+    ~Unlock() {
+      if (active) store->unlock(p, d);
+    }
+  } unlock{req.store, spec.name, req.logical_date};
+  if (req.store) {
+    if (auto holder = req.store->try_lock(spec.name, req.logical_date)) {
+      throw RunLocked("pipeline '" + spec.name + "' for " + req.logical_date +
+                      " is already running in another jobhost (pid " + std::to_string(holder->pid) +
+                      " on " + holder->hostname + ", started " + holder->started_at + ")");
+    }
+    unlock.active = true;
+    // A rerun where every job already succeeded with its current definition is a no-op: no
+    // new try is recorded, so rerunning a finished date any number of times costs nothing.
+    if (!req.force && req.force_jobs.empty() && req.only.empty()) {
+      if (auto earlier = req.store->peek_run(spec.name, req.logical_date);
+          earlier && earlier->interrupted_attempts == 0) {
+        bool all_succeeded = true;
+        for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i) {
+          auto prior = earlier->prior.find(spec.jobs[i].name);
+          if (prior == earlier->prior.end() || prior->second.state != JobState::success) {
+            all_succeeded = false;
+            continue;
+          }
+          define(i, earlier->run_id);
+          all_succeeded = prior->second.config_hash == hashes[i];
+        }
+        if (all_succeeded) {
+          report.run_id = earlier->run_id;
+          report.try_number = earlier->try_number;
+          report.status = "success";
+          report.carried_over.assign(spec.jobs.size(), true);
+          for (auto& j : spec.jobs) {
+            JobOutcome o;
+            o.state = JobState::success;
+            auto& outputs = earlier->prior.at(j.name).outputs;
+            o.outputs.insert(outputs.begin(), outputs.end());
+            report.exec.jobs.push_back(std::move(o));
+          }
+          report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - start).count();
+          return report;
+        }
+      }
+    }
+    boost::json::object pj;
+    for (auto& [k, v] : params) pj[k] = v;
+    handle = req.store->begin_run({spec.name, req.logical_date, boost::json::serialize(pj),
+                                   file_hash, spec.source_text});
+    if (handle.interrupted_attempts > 0)
+      report.notices.push_back(std::to_string(handle.interrupted_attempts) +
+                               " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");
+    if (handle.existed && !handle.previous_file_hash.empty() && handle.previous_file_hash != file_hash)
+      report.notices.push_back("the pipeline file changed since the earlier try: jobs whose definition changed run again");
+  } else {
+    handle.run_id = spec.name + "-" + req.logical_date + "-" + random_hex(6);
+  }
+  report.run_id = handle.run_id;
+  report.try_number = handle.try_number;
+
+  std::vector<ExecJob> jobs(spec.jobs.size());
+  report.carried_over.assign(spec.jobs.size(), false);
+  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
+    auto& j = spec.jobs[i];
+    define(i, handle.run_id);
+    auto config = configs[i];
 
     ExecJob& x = jobs[i];
     x.name = j.name;

@@ -130,6 +130,11 @@ class RunStore {
   // Creates the run (or the next try of it) and reports what earlier tries left. Attempts
   // left `running` by a dead host are recorded as failed ("host lost").
   virtual RunHandle begin_run(const RunBegin& begin) = 0;
+  // What begin_run would find, without writing anything: the run's id, its latest try (not a
+  // new one), what earlier tries left, and how many attempts are still marked running.
+  // Nothing when (pipeline, date) has never run.
+  virtual std::optional<RunHandle> peek_run(const std::string& pipeline,
+                                            const std::string& logical_date) = 0;
 
   // Asynchronous, batched by the writer thread. Order is preserved.
   virtual void job_started(const std::string& run_id, int try_number, const std::string& job,

@@ -110,6 +110,26 @@ class SqliteRunStore final : public RunStore {
     return h;
   }
 
+  std::optional<RunHandle> peek_run(const std::string& pipeline,
+                                    const std::string& logical_date) override {
+    writer_.drain();  // this process's earlier changes count, as in begin_run
+    std::lock_guard lk(mu_);
+    sql::Stmt st(db_, "SELECT id, try_number, file_hash FROM runs WHERE pipeline = ?1 AND logical_date = ?2");
+    st.bind(1, pipeline).bind(2, logical_date);
+    if (!st.step()) return std::nullopt;
+    RunHandle h;
+    h.existed = true;
+    h.run_id = st.text(0);
+    h.try_number = static_cast<int>(st.int64(1));
+    h.previous_file_hash = st.text(2);
+    sql::Stmt running(db_, "SELECT count(*) FROM attempts WHERE run_id = ?1 AND state = 'running'");
+    running.bind(1, h.run_id);
+    running.step();
+    h.interrupted_attempts = running.int64(0);
+    h.prior = query_prior(db_, h.run_id);
+    return h;
+  }
+
   // A change about one job of one try, stamped now. The run id is not copied here: the
   // writer interns it in submit().
   static Change job_change(Change::Kind kind, int try_number, const std::string& job) {
