@@ -283,7 +283,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   }
 
   // Maps an attempt's status onto the job's next state; schedules a retry when due.
-  std::optional<uint32_t> finish_attempt(uint32_t job, int attempt, AttemptResult res,
+  std::optional<uint32_t> finish_attempt(uint32_t job, int attempt, AttemptResult&& res,
                                          bool timed_out, Clock::time_point start,
                                          Clock::time_point end) {
     auto& spec = jobs[job];
