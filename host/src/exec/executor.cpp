@@ -67,7 +67,6 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::condition_variable cv;
   std::priority_queue<std::tuple<double, double, int64_t>> ready;  // (priority, rank, -index)
   bool stopping = false;
-  int retire = 0;  // workers to stop because an abandoned attempt's thread came back
   // Successes whose commit the observer confirmed, waiting for a worker to release their
   // dependants: the store's thread only hands them over, it has commits to make.
   std::vector<uint32_t> released;
@@ -121,23 +120,13 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     else cv.notify_all();
   }
 
-  // With many jobs ready, a worker takes a few per lock: the queue's lock is the hot spot of
-  // a wide fan-out, and among thousands of ready jobs a newly ready one waiting behind three
-  // more does not matter. With few ready, strict priority order: one at a time.
-  static constexpr size_t kTakeMany = 4, kManyReady = 64;
-
   void worker_loop() {
     pthread_setname_np(pthread_self(), "jobhost-worker");  // for top -H, perf and gdb
-    uint32_t taken[kTakeMany];
     for (;;) {
-      size_t n = 0;
+      uint32_t job;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stopping || retire > 0 || !ready.empty() || !released.empty(); });
-        if (retire > 0) {
-          --retire;
-          return;
-        }
+        cv.wait(lock, [&] { return stopping || !ready.empty() || !released.empty(); });
         if (!released.empty()) {
           std::vector<uint32_t> mine;
           mine.swap(released);
@@ -146,24 +135,15 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
           continue;
         }
         if (ready.empty()) return;  // stopping
-        size_t want = ready.size() >= kManyReady ? kTakeMany : 1;
-        while (n < want && !ready.empty()) {
-          taken[n++] = static_cast<uint32_t>(-std::get<2>(ready.top()));
-          ready.pop();
-        }
+        job = static_cast<uint32_t>(-std::get<2>(ready.top()));
+        ready.pop();
       }
-      for (size_t i = 0; i < n; ++i) {
-        // Run the job, then any dependant it made ready inline (saves a queue round trip).
-        std::optional<uint32_t> next = taken[i];
-        while (next) {
-          auto r = execute(*next);
-          if (r.abandoned) {
-            // A replacement worker already took this thread's place; it gets the rest.
-            for (size_t k = i + 1; k < n; ++k) enqueue(taken[k]);
-            return;
-          }
-          next = r.continuation;
-        }
+      // Run the job, then any dependant it made ready inline (saves a queue round trip).
+      std::optional<uint32_t> next = job;
+      while (next) {
+        auto r = execute(*next);
+        if (r.abandoned) return;  // a replacement worker already took this thread's place
+        next = r.continuation;
       }
     }
   }
@@ -376,14 +356,20 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   // a worker and returns.
   static void release(void* core, uint64_t job_index) {
     auto* c = static_cast<Core*>(core);
+    // However this ends (push_back may throw), the release is no longer in flight. This is
+    // the last touch of the Core: run() and ~Executor() may return once done_mu is released.
+    struct CountDown {
+      Core* c;
+      ~CountDown() {
+        std::lock_guard lock(c->done_mu);
+        if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
+      }
+    } count_down{c};
     {
       std::lock_guard lock(c->mu);
       c->released.push_back(static_cast<uint32_t>(job_index));
     }
     c->cv.notify_one();
-    // The last touch of the Core: run() and ~Executor() may return once this lock is released.
-    std::lock_guard lock(c->done_mu);
-    if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
   }
 
   // On a worker: starts what the durable successes in `jobs` made ready.
