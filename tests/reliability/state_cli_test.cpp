@@ -11,6 +11,7 @@
 #include "child_process.hpp"
 #include "cli_support.hpp"
 #include "folder_watch.hpp"
+#include "state/sqlite_handle.hpp"
 
 using namespace jobhost::test;
 namespace json = boost::json;
@@ -254,4 +255,37 @@ TEST_CASE("runs, show and history after a run with a retried job", "[state][cli]
     CHECK(a.at("failure_rate").to_number<double>() == 0.0);
     CHECK(run_cli("history nope --pipeline q --state s.db", dir).exit_code == 2);
   }
+}
+
+TEST_CASE("rerun of a finished date: a no-op records nothing; a try cut off after its last job "
+          "succeeded is finished by a new try that runs nothing", "[state][cli][resume]") {
+  TempDir dir;
+  write_file(dir.str("p.toml"), "[pipeline]\nname = \"noop\"\n" + shell_job("a", "echo a >> ran.txt") +
+                                    shell_job("b", "echo b >> ran.txt", "\"a\""));
+  auto run = [&] { return run_cli("run p.toml --date " + kDate + " --state state.db --json", dir); };
+  auto first = run();
+  REQUIRE(first.exit_code == 0);
+  CHECK(json::parse(first.out).at("try") == 1);
+
+  auto again = run();
+  CHECK(again.exit_code == 0);
+  auto doc = json::parse(again.out);
+  CHECK(doc.at("try") == 1);  // no new try
+  CHECK(doc.at("status") == "success");
+  CHECK(doc.at("jobs").at("b").at("carried_over") == true);
+
+  // The host died after b's success was committed but before the run's end was: the run row
+  // still says running. A rerun must not call that done; it finishes it in a new try.
+  {
+    jobhost::state::sql::Db db(dir.str("state.db"));
+    db.exec("UPDATE runs SET status = 'running', ended_at = NULL");
+  }
+  auto finish = run();
+  CHECK(finish.exit_code == 0);
+  doc = json::parse(finish.out);
+  CHECK(doc.at("try") == 2);
+  CHECK(doc.at("status") == "success");
+  CHECK(read_file(dir.str("ran.txt")) == "a\nb\n");  // no job ran again
+  auto shown = run_cli("show --pipeline noop --date " + kDate + " --state state.db --json", dir);
+  CHECK(json::parse(shown.out).at("status") == "success");
 }

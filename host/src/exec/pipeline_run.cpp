@@ -240,7 +240,12 @@ RunReport PipelineRun::run() {
     const std::string &p, &d;
     bool active = false;
     ~Unlock() {
-      if (active) store->unlock(p, d);
+      if (!active) return;
+      try {
+        store->unlock(p, d);
+      } catch (const std::exception& e) {  // may run while an exception unwinds
+        spdlog::error("could not release the run lock of {} for {}: {}", p, d, e.what());
+      }
     }
   } unlock{req.store, spec.name, req.logical_date};
   if (req.store) {
@@ -252,9 +257,12 @@ RunReport PipelineRun::run() {
     unlock.active = true;
     // A rerun where every job already succeeded with its current definition is a no-op: no
     // new try is recorded, so rerunning a finished date any number of times costs nothing.
+    // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
+    // after its last job succeeded still needs a try that finishes it.
     if (!req.force && req.force_jobs.empty() && req.only.empty()) {
-      if (auto earlier = req.store->peek_run(spec.name, req.logical_date);
-          earlier && earlier->interrupted_attempts == 0) {
+      std::string earlier_status;
+      if (auto earlier = req.store->peek_run(spec.name, req.logical_date, &earlier_status);
+          earlier && earlier_status == "success" && earlier->interrupted_attempts == 0) {
         bool all_succeeded = true;
         for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i) {
           auto prior = earlier->prior.find(spec.jobs[i].name);

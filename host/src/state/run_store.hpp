@@ -132,9 +132,10 @@ class RunStore {
   virtual RunHandle begin_run(const RunBegin& begin) = 0;
   // What begin_run would find, without writing anything: the run's id, its latest try (not a
   // new one), what earlier tries left, and how many attempts are still marked running.
-  // Nothing when (pipeline, date) has never run.
+  // Nothing when (pipeline, date) has never run. `status` gets the latest try's status.
   virtual std::optional<RunHandle> peek_run(const std::string& pipeline,
-                                            const std::string& logical_date) = 0;
+                                            const std::string& logical_date,
+                                            std::string* status = nullptr) = 0;
 
   // Asynchronous, batched by the writer thread. Order is preserved.
   virtual void job_started(const std::string& run_id, int try_number, const std::string& job,

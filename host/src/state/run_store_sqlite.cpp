@@ -110,11 +110,13 @@ class SqliteRunStore final : public RunStore {
     return h;
   }
 
-  std::optional<RunHandle> peek_run(const std::string& pipeline,
-                                    const std::string& logical_date) override {
+  std::optional<RunHandle> peek_run(const std::string& pipeline, const std::string& logical_date,
+                                    std::string* status) override {
     writer_.drain();  // this process's earlier changes count, as in begin_run
     std::lock_guard lk(mu_);
-    sql::Stmt st(db_, "SELECT id, try_number, file_hash FROM runs WHERE pipeline = ?1 AND logical_date = ?2");
+    sql::Stmt st(db_,
+                 "SELECT id, try_number, file_hash, status FROM runs "
+                 "WHERE pipeline = ?1 AND logical_date = ?2");
     st.bind(1, pipeline).bind(2, logical_date);
     if (!st.step()) return std::nullopt;
     RunHandle h;
@@ -122,6 +124,7 @@ class SqliteRunStore final : public RunStore {
     h.run_id = st.text(0);
     h.try_number = static_cast<int>(st.int64(1));
     h.previous_file_hash = st.text(2);
+    if (status) *status = st.text(3);
     sql::Stmt running(db_, "SELECT count(*) FROM attempts WHERE run_id = ?1 AND state = 'running'");
     running.bind(1, h.run_id);
     running.step();
