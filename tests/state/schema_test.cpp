@@ -305,3 +305,16 @@ TEST_CASE("an unwritable location is refused with a clear error", "[state][schem
     CHECK_THROWS_WITH(test::open_store(dir.str("adir")), Catch::Contains(dir.str("adir")));
   }
 }
+
+TEST_CASE("a new store has 8 KiB pages; an existing one keeps its page size", "[state][schema]") {
+  test::TempDir dir;
+  test::open_store(dir.str("new.db"));
+  CHECK(RawDb(dir.str("new.db")).scalar("PRAGMA page_size") == "8192");
+  {
+    RawDb raw(dir.str("old.db"));
+    raw.exec("PRAGMA page_size=4096");
+    raw.exec(kSchemaV1);
+  }
+  test::open_store(dir.str("old.db"));
+  CHECK(RawDb(dir.str("old.db")).scalar("PRAGMA page_size") == "4096");
+}
