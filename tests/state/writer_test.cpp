@@ -77,6 +77,40 @@ TEST_CASE("when_durable runs after the commit covering earlier changes, in order
   CHECK(seen == std::vector<std::string>{"cb1:a=1", "cb2:a=1,b=1", "cb3"});
 }
 
+TEST_CASE("an attempt's start and end make one row, whether the end comes before the start "
+          "was written or after", "[state][writer]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  auto store = test::open_store(path, std::chrono::seconds(10));
+  auto h = store->begin_run(test::make_begin("p", "2026-11-28"));
+  test::RawDb raw(path);
+  auto rows = [&](const std::string& job) {
+    return raw.count("SELECT count(*) FROM attempts WHERE job = '" + job + "'");
+  };
+  // Quick: the end arrives while the start is still queued.
+  store->job_started(h.run_id, 1, "quick", 1, "cfg-q");
+  store->job_finished(h.run_id, 1, "quick", 1, JobState::success, "", 5, {}, {});
+  // Long: the start must be durable (and visible as running) before the end exists; a
+  // when_durable callback commits it despite the 10 s gathering window.
+  store->job_started(h.run_id, 1, "long", 1, "cfg-l");
+  std::string seen;
+  store->when_durable([&] {
+    seen = raw.scalar("SELECT state || ' ' || config_hash FROM attempts WHERE job = 'long'");
+  });
+  store->flush();
+  CHECK(seen == "running cfg-l");
+  store->job_finished(h.run_id, 1, "long", 1, JobState::failed, "boom", 7, {}, {});
+  store->flush();
+
+  CHECK(rows("quick") == 1);
+  CHECK(raw.scalar("SELECT state || ' ' || config_hash || ' ' || (started_at IS NOT NULL) || "
+                   "(ended_at IS NOT NULL) FROM attempts WHERE job = 'quick'") == "success cfg-q 11");
+  CHECK(rows("long") == 1);
+  CHECK(raw.scalar("SELECT state || ' ' || config_hash || ' ' || error || ' ' || "
+                   "(started_at IS NOT NULL) || (ended_at IS NOT NULL) FROM attempts "
+                   "WHERE job = 'long'") == "failed cfg-l boom 11");
+}
+
 TEST_CASE("many when_durable callbacks share commits", "[state][writer]") {
   test::TempDir dir;
   auto store = test::open_store(dir.str("state.db"), std::chrono::milliseconds(50));

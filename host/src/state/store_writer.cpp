@@ -35,12 +35,6 @@ bool same_attempt(const Change& a, const Change& b) {
          (a.run_id == b.run_id || *a.run_id == *b.run_id);
 }
 
-size_t attempt_hash(const Change& c) {
-  return std::hash<std::string_view>{}(c.job) ^
-         (static_cast<size_t>(c.attempt) * 0x9E3779B97F4A7C15ull) ^
-         (static_cast<size_t>(c.try_number) << 20);
-}
-
 // The ISO-8601 text of a change's time, formatted on the writer thread.
 struct Stamp {
   explicit Stamp(int64_t unix_ms) { format_iso_utc(unix_ms, buf); }
@@ -123,6 +117,18 @@ void StoreWriter::prune_run_ids(uint64_t done) {
   std::erase_if(run_ids_, [&](const RunId& r) { return r.last_use <= done; });
 }
 
+void StoreWriter::absorb_start(Change& finished) {
+  for (size_t i = held_starts_.size(); i-- > 0;) {
+    Change& start = held_starts_[i];
+    if (!same_attempt(start, finished)) continue;
+    finished.started_at_ms = start.at_ms;
+    finished.config_hash = std::move(start.config_hash);
+    if (i + 1 != held_starts_.size()) start = std::move(held_starts_.back());
+    held_starts_.pop_back();
+    return;
+  }
+}
+
 void StoreWriter::submit(Change&& change, const std::string& run_id) {
   bool wake;
   {
@@ -130,9 +136,15 @@ void StoreWriter::submit(Change&& change, const std::string& run_id) {
     ++submitted_;
     const bool is_callback = change.kind == Change::Kind::callback;
     if (!is_callback) change.run_id = intern_run_id(run_id);
-    queue_.push_back(std::move(change));
-    if (is_callback) ++callbacks_queued_;
-    wake = queue_.size() == 1 || queue_.size() == kBatchTarget || is_callback;
+    if (change.kind == Change::Kind::started) {
+      held_starts_.push_back(std::move(change));
+      wake = queue_.empty() && held_starts_.size() == 1;  // starts the gathering delay
+    } else {
+      if (change.kind == Change::Kind::finished && !held_starts_.empty()) absorb_start(change);
+      queue_.push_back(std::move(change));
+      if (is_callback) ++callbacks_queued_;
+      wake = queue_.size() == 1 || queue_.size() == kBatchTarget || is_callback;
+    }
   }
   if (wake) work_cv_.notify_one();
 }
@@ -171,8 +183,8 @@ void StoreWriter::loop() {
   pthread_setname_np(pthread_self(), "jobhost-store");  // for top -H, perf and gdb
   std::unique_lock lk(mu_);
   for (;;) {
-    work_cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything is written
+    work_cv_.wait(lk, [&] { return stop_ || !queue_.empty() || !held_starts_.empty(); });
+    if (queue_.empty() && held_starts_.empty()) return;  // stopping, and everything is written
     // Gather a bigger batch unless someone waits for it now.
     // A queued when_durable callback is a waiter too: dependants are held until it runs.
     if (!stop_ && flush_waiters_ == 0 && callbacks_queued_ == 0 && queue_.size() < kBatchTarget &&
@@ -184,6 +196,10 @@ void StoreWriter::loop() {
     // Double buffer: the queue takes the emptied batch vector and its capacity, so neither
     // regrows batch after batch.
     batch_.swap(queue_);
+    // Starts still held belong to attempts still running: written now. Any later change of
+    // theirs is submitted after this point, so it lands in a later batch.
+    for (auto& start : held_starts_) batch_.push_back(std::move(start));
+    held_starts_.clear();
     callbacks_queued_ = 0;
     const uint64_t upto = submitted_;
     lk.unlock();
@@ -196,40 +212,7 @@ void StoreWriter::loop() {
   }
 }
 
-void StoreWriter::link_starts(std::vector<Change>& batch) {
-  // A fast attempt's start and end usually land in the same batch: write its row once instead
-  // of an insert followed by an update of the same row (same transaction, same outcome).
-  // Open addressing over batch indices of `started` changes; no allocation once warm.
-  size_t starts = 0;
-  for (auto& c : batch) starts += c.kind == Change::Kind::started;
-  if (starts == 0) return;
-  size_t capacity = 16;
-  while (capacity < 2 * starts) capacity <<= 1;
-  slots_.assign(capacity, -1);
-  const size_t mask = capacity - 1;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Change& c = batch[i];
-    if (c.kind != Change::Kind::started && c.kind != Change::Kind::finished) continue;
-    for (size_t h = attempt_hash(c) & mask;; h = (h + 1) & mask) {
-      const int32_t j = slots_[h];
-      if (j < 0) {
-        if (c.kind == Change::Kind::started) slots_[h] = static_cast<int32_t>(i);
-        break;
-      }
-      if (!same_attempt(batch[static_cast<size_t>(j)], c)) continue;
-      if (c.kind == Change::Kind::started) {
-        slots_[h] = static_cast<int32_t>(i);  // a newer start of the same attempt
-      } else if (!batch[static_cast<size_t>(j)].merged) {
-        c.start_index = j;
-        batch[static_cast<size_t>(j)].merged = true;
-      }
-      break;
-    }
-  }
-}
-
 void StoreWriter::apply_batch(std::vector<Change>& batch) {
-  link_starts(batch);
   bool has_writes = false;
   for (auto& c : batch) has_writes |= c.kind != Change::Kind::callback;
   if (has_writes) {
@@ -237,11 +220,8 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       sql::Transaction tx(db_);
       for (auto& c : batch) {
         if (c.kind == Change::Kind::callback) continue;
-        if (c.merged) continue;  // written with its `finished`
-        const Change* start =
-            c.start_index >= 0 ? &batch[static_cast<size_t>(c.start_index)] : nullptr;
         try {
-          apply(c, start);
+          apply(c);
         } catch (const StoreError& e) {
           // A bad change (e.g. an unknown run id) fails alone; the rest of the batch is
           // still written. When SQLite rolled the whole transaction back (disk full, I/O
@@ -275,7 +255,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
 }
 
 // Text is bound by reference (no copy): the change outlives each statement's run().
-void StoreWriter::apply(const Change& c, const Change* start) {
+void StoreWriter::apply(const Change& c) {
   auto& s = *stmts_;
   const std::string& run_id = *c.run_id;
   const Stamp at(c.at_ms);
@@ -287,12 +267,12 @@ void StoreWriter::apply(const Change& c, const Change* start) {
       break;
     case Change::Kind::finished: {
       const std::string_view state = to_string(c.state);
-      if (start) {  // its `started` is in this batch: one row
-        const Stamp started_at(start->at_ms);
+      if (c.started_at_ms >= 0) {  // it absorbed its `started`: one row
+        const Stamp started_at(c.started_at_ms);
         auto& st = s.started_and_finished;
         st.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
         st.bind_ref(5, state).bind_ref(6, started_at.view()).bind_ref(7, at.view());
-        st.bind(8, c.duration_ms).bind_ref(9, c.text).bind_ref(10, start->config_hash);
+        st.bind(8, c.duration_ms).bind_ref(9, c.text).bind_ref(10, c.config_hash);
         st.run();
       } else {
         for (sql::Stmt* st : {&s.finished, &s.finished_alone}) {

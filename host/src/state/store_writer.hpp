@@ -45,10 +45,9 @@ struct Change {
   RunStore::DurableFn fn = nullptr;  // callback without allocation: fn(context, arg)
   void* context = nullptr;
   uint64_t arg = 0;
-  // Writer bookkeeping within a batch: a `finished` whose `started` is in the same batch
-  // writes the attempt's row once; the `started` is then skipped.
-  int32_t start_index = -1;
-  bool merged = false;
+  // A `finished` that absorbed its attempt's `started` before the writer took it: one row
+  // with both times. config_hash then comes from the start.
+  int64_t started_at_ms = -1;
 };
 
 class StoreWriter {
@@ -79,9 +78,9 @@ class StoreWriter {
  private:
   void loop();
   void apply_batch(std::vector<Change>& batch);
-  void link_starts(std::vector<Change>& batch);
-  // `start`: the attempt's `started` change from the same batch, written in the same row.
-  void apply(const Change& c, const Change* start);
+  void apply(const Change& c);
+  // Under mu_: folds the attempt's held `started` into `finished`, if still held.
+  void absorb_start(Change& finished);
   // Under mu_: the writer's copy of `run_id`, kept while queued changes refer to it.
   const std::string* intern_run_id(const std::string& run_id);
   void prune_run_ids(uint64_t done);
@@ -97,7 +96,11 @@ class StoreWriter {
   std::condition_variable work_cv_, done_cv_;
   std::vector<Change> queue_;
   std::vector<Change> batch_;  // the batch being applied; swapped with queue_, keeps capacity
-  std::vector<int32_t> slots_;  // writer thread: hash slots for link_starts, keeps capacity
+  // `started` changes the writer has not taken yet. Most attempts of a busy run end before
+  // the next batch: their end absorbs the start (one change, one row, no work for the
+  // writer). Taken with every batch, so a long attempt's start is written within one
+  // gathering delay. As many as attempts started since the last batch and still running.
+  std::vector<Change> held_starts_;
   struct RunId {
     std::unique_ptr<std::string> id;
     uint64_t last_use;  // submission number of the last change referring to it
