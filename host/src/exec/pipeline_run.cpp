@@ -231,6 +231,14 @@ RunReport PipelineRun::run() {
     hashes[i] = content_hash(def);
     configs[i] = std::move(config);
   };
+  // An earlier success stands (the job is carried over) when its definition is unchanged.
+  auto success_stands = [&](const std::map<std::string, state::PriorJob>& prior, uint32_t i,
+                            const std::string& run_id) {
+    auto it = prior.find(spec.jobs[i].name);
+    if (it == prior.end() || it->second.state != JobState::success) return false;
+    define(i, run_id);
+    return it->second.config_hash == hashes[i];
+  };
 
   // --- the run row and what earlier tries left ---
   state::RunHandle handle;
@@ -260,19 +268,11 @@ RunReport PipelineRun::run() {
     // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
     // after its last job succeeded still needs a try that finishes it.
     if (!req.force && req.force_jobs.empty() && req.only.empty()) {
-      std::string earlier_status;
-      if (auto earlier = req.store->peek_run(spec.name, req.logical_date, &earlier_status);
-          earlier && earlier_status == "success" && earlier->interrupted_attempts == 0) {
+      if (auto earlier = req.store->peek_run(spec.name, req.logical_date);
+          earlier && earlier->previous_status == "success" && earlier->interrupted_attempts == 0) {
         bool all_succeeded = true;
-        for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i) {
-          auto prior = earlier->prior.find(spec.jobs[i].name);
-          if (prior == earlier->prior.end() || prior->second.state != JobState::success) {
-            all_succeeded = false;
-            continue;
-          }
-          define(i, earlier->run_id);
-          all_succeeded = prior->second.config_hash == hashes[i];
-        }
+        for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i)
+          all_succeeded = success_stands(earlier->prior, i, earlier->run_id);
         if (all_succeeded) {
           report.run_id = earlier->run_id;
           report.try_number = earlier->try_number;
@@ -310,6 +310,7 @@ RunReport PipelineRun::run() {
   report.carried_over.assign(spec.jobs.size(), false);
   for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
     auto& j = spec.jobs[i];
+    bool carried_over = !forced[i] && success_stands(handle.prior, i, handle.run_id);
     define(i, handle.run_id);
     auto config = configs[i];
 
@@ -329,7 +330,7 @@ RunReport PipelineRun::run() {
     };
     auto prior = handle.prior.find(j.name);
     bool prior_success = prior != handle.prior.end() && prior->second.state == JobState::success;
-    if (!forced[i] && prior_success && prior->second.config_hash == hashes[i]) {
+    if (carried_over) {
       x.preset = JobState::success;
       x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
       report.carried_over[i] = true;

@@ -110,6 +110,7 @@ struct RunHandle {
   int try_number = 1;
   bool existed = false;                     // an earlier try of this (pipeline, date) exists
   std::string previous_file_hash;           // empty when !existed
+  std::string previous_status;              // the latest earlier try's; empty when !existed
   std::map<std::string, PriorJob> prior;    // job -> what earlier tries left
   int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
 };
@@ -132,10 +133,9 @@ class RunStore {
   virtual RunHandle begin_run(const RunBegin& begin) = 0;
   // What begin_run would find, without writing anything: the run's id, its latest try (not a
   // new one), what earlier tries left, and how many attempts are still marked running.
-  // Nothing when (pipeline, date) has never run. `status` gets the latest try's status.
+  // Nothing when (pipeline, date) has never run.
   virtual std::optional<RunHandle> peek_run(const std::string& pipeline,
-                                            const std::string& logical_date,
-                                            std::string* status = nullptr) = 0;
+                                            const std::string& logical_date) = 0;
 
   // Asynchronous, batched by the writer thread. Order is preserved.
   virtual void job_started(const std::string& run_id, int try_number, const std::string& job,

@@ -56,21 +56,10 @@ class SqliteRunStore final : public RunStore {
     writer_.drain();
     std::lock_guard lk(mu_);
     const std::string now = now_iso_utc();
-    RunHandle h;
     sql::Transaction tx(db_);
-    {
-      sql::Stmt st(db_,
-                   "SELECT id, try_number, file_hash FROM runs "
-                   "WHERE pipeline = ?1 AND logical_date = ?2");
-      st.bind(1, b.pipeline).bind(2, b.logical_date);
-      if (st.step()) {
-        h.existed = true;
-        h.run_id = st.text(0);
-        h.try_number = static_cast<int>(st.int64(1)) + 1;
-        h.previous_file_hash = st.text(2);
-      }
-    }
+    RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
     if (h.existed) {
+      ++h.try_number;
       // The caller holds the run lock, so nobody alive is running these attempts.
       sql::Stmt lost(db_,
                      "UPDATE attempts SET state = 'failed', error = 'host lost', ended_at = ?2 "
@@ -110,27 +99,19 @@ class SqliteRunStore final : public RunStore {
     return h;
   }
 
-  std::optional<RunHandle> peek_run(const std::string& pipeline, const std::string& logical_date,
-                                    std::string* status) override {
+  std::optional<RunHandle> peek_run(const std::string& pipeline,
+                                    const std::string& logical_date) override {
     writer_.drain();  // this process's earlier changes count, as in begin_run
     std::lock_guard lk(mu_);
-    sql::Stmt st(db_,
-                 "SELECT id, try_number, file_hash, status FROM runs "
-                 "WHERE pipeline = ?1 AND logical_date = ?2");
-    st.bind(1, pipeline).bind(2, logical_date);
-    if (!st.step()) return std::nullopt;
-    RunHandle h;
-    h.existed = true;
-    h.run_id = st.text(0);
-    h.try_number = static_cast<int>(st.int64(1));
-    h.previous_file_hash = st.text(2);
-    if (status) *status = st.text(3);
+    auto found = find_run(pipeline, logical_date);
+    if (!found) return std::nullopt;
+    RunHandle& h = *found;
     sql::Stmt running(db_, "SELECT count(*) FROM attempts WHERE run_id = ?1 AND state = 'running'");
     running.bind(1, h.run_id);
     running.step();
     h.interrupted_attempts = running.int64(0);
     h.prior = query_prior(db_, h.run_id);
-    return h;
+    return found;
   }
 
   // A change about one job of one try, stamped now. The run id is not copied here: the
@@ -234,6 +215,23 @@ class SqliteRunStore final : public RunStore {
   int64_t commits() const override { return writer_.commits(); }
 
  private:
+  // The run of (pipeline, date) as its latest try left it: id, try number, file hash, status.
+  // Caller holds mu_.
+  std::optional<RunHandle> find_run(const std::string& pipeline, const std::string& logical_date) {
+    sql::Stmt st(db_,
+                 "SELECT id, try_number, file_hash, status FROM runs "
+                 "WHERE pipeline = ?1 AND logical_date = ?2");
+    st.bind(1, pipeline).bind(2, logical_date);
+    if (!st.step()) return std::nullopt;
+    RunHandle h;
+    h.existed = true;
+    h.run_id = st.text(0);
+    h.try_number = static_cast<int>(st.int64(1));
+    h.previous_file_hash = st.text(2);
+    h.previous_status = st.text(3);
+    return h;
+  }
+
   std::mutex mu_;  // guards db_
   sql::Db db_;
   StoreWriter writer_;
