@@ -17,11 +17,13 @@ struct CliResult {
   std::string out, err;
 };
 
-// `args` is appended to the binary path as shell words; runs in `cwd`.
-inline CliResult run_cli(const std::string& args, const TempDir& cwd) {
+// `args` is appended to the binary path as shell words; runs in `cwd`. `launcher` (shell
+// words) goes before the binary: e.g. "env -u NAME" or a dynamic loader.
+inline CliResult run_cli(const std::string& args, const TempDir& cwd,
+                         const std::string& launcher = "") {
   std::string out = cwd.str(".cli.out"), err = cwd.str(".cli.err");
-  std::string cmd = "cd '" + cwd.str() + "' && JOBHOST_PLUGIN_PATH= '" JOBHOST_TEST_BIN_DIR "/jobhost' " +
-                    args + " > '" + out + "' 2> '" + err + "'";
+  std::string cmd = "cd '" + cwd.str() + "' && JOBHOST_PLUGIN_PATH= " + launcher + " '" JOBHOST_TEST_BIN_DIR
+                    "/jobhost' " + args + " > '" + out + "' 2> '" + err + "'";
   int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -145,21 +145,20 @@ TEST_CASE("cli run: the huge-page re-execution keeps the process name and leaks 
   write_file(dir.str("p.toml"),
              "[pipeline]\nname = \"env\"\n[[jobs]]\nname = \"dump\"\nuses = \"utilities.shell\"\n"
              "[jobs.config]\ncommand = \"env > env.txt; cat /proc/$PPID/comm > comm.txt\"\n");
-  for (const char* opt_out : {"", "JOBHOST_HUGE_PAGES=0 "}) {
+  for (const char* opt_out : {"", "JOBHOST_HUGE_PAGES=0"}) {
     INFO("prefix: " << opt_out);
-    std::string cmd = std::string("env -u GLIBC_TUNABLES ") + opt_out + "'" JOBHOST_TEST_BIN_DIR "/jobhost'";
-    // run_cli prefixes the binary; call it through env so GLIBC_TUNABLES is unset for sure.
-    std::string full = "cd '" + dir.str() + "' && JOBHOST_PLUGIN_PATH= " + cmd +
-                       " run p.toml --no-state > /dev/null 2>&1";
-    REQUIRE(std::system(full.c_str()) == 0);
+    // Through env, so GLIBC_TUNABLES is unset for sure.
+    REQUIRE(run_cli("run p.toml --no-state", dir, std::string("env -u GLIBC_TUNABLES ") + opt_out)
+                .exit_code == 0);
     std::string env = read_file(dir.str("env.txt"));
     CHECK(env.find("JOBHOST_HEAP_REEXEC") == std::string::npos);
     CHECK(env.find("GLIBC_TUNABLES") == std::string::npos);
     CHECK(read_file(dir.str("comm.txt")) == "jobhost\n");  // ps, top and pkill still find it
   }
   // Started through the dynamic loader, /proc/self/exe is ld.so: no re-execution, still runs.
-  std::string via_loader = "cd '" + dir.str() + "' && JOBHOST_PLUGIN_PATH= env -u GLIBC_TUNABLES "
-                           "/lib64/ld-linux-x86-64.so.2 '" JOBHOST_TEST_BIN_DIR "/jobhost' run p.toml "
-                           "--no-state --plugin-path '" JOBHOST_TEST_PLUGIN_DIR "' > /dev/null 2>&1";
-  if (std::filesystem::exists("/lib64/ld-linux-x86-64.so.2")) CHECK(std::system(via_loader.c_str()) == 0);
+  const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+  if (std::filesystem::exists(loader))
+    CHECK(run_cli("run p.toml --no-state --plugin-path '" JOBHOST_TEST_PLUGIN_DIR "'", dir,
+                  "env -u GLIBC_TUNABLES " + loader)
+              .exit_code == 0);
 }
