@@ -22,9 +22,11 @@ inline const PluginRegistry& built_plugins() {
   return *reg;
 }
 
-// Runs job type `type` with a TOML [config] body; the log goes to `log` when given.
-inline AttemptResult run_job(const std::string& type, const std::string& config_toml,
-                             std::string* log = nullptr, const std::atomic<bool>* cancel = nullptr) {
+// Runs job type `type` with a TOML [config] body; each log line goes to `log_sink` (on the
+// job's thread) when given.
+inline AttemptResult run_job_logged(const std::string& type, const std::string& config_toml,
+                                    jh_job_ctx::LogSink log_sink,
+                                    const std::atomic<bool>* cancel = nullptr) {
   auto* ref = built_plugins().find(type);
   if (!ref) throw std::runtime_error("job type not built: " + type);
   toml::table config = toml::parse(config_toml);
@@ -35,8 +37,16 @@ inline AttemptResult run_job(const std::string& type, const std::string& config_
   in.logical_date = "2026-11-28";
   in.config = &config;
   in.cancel = cancel;
-  if (log) in.log = [log](jh_log_level, std::string_view line) { *log += std::string(line) + "\n"; };
+  in.log = std::move(log_sink);
   return run_attempt(*ref, in);
+}
+
+// The same; the log is appended to `log`, a line each, when given.
+inline AttemptResult run_job(const std::string& type, const std::string& config_toml,
+                             std::string* log = nullptr, const std::atomic<bool>* cancel = nullptr) {
+  jh_job_ctx::LogSink sink;
+  if (log) sink = [log](jh_log_level, std::string_view line) { *log += std::string(line) + "\n"; };
+  return run_job_logged(type, config_toml, std::move(sink), cancel);
 }
 
 // Whole-file helpers for test inputs and outputs (binary: bytes as written).

@@ -8,6 +8,7 @@
 
 using namespace jobhost;
 using jobhost::test::run_job;
+using jobhost::test::run_job_logged;
 using jobhost::test::TempDir;
 
 namespace {
@@ -17,18 +18,8 @@ namespace {
 AttemptResult run_observed(const std::string& type, const std::string& config_toml,
                            std::function<void(std::string_view)> on_log,
                            const std::atomic<bool>* cancel = nullptr) {
-  auto* ref = jobhost::test::built_plugins().find(type);
-  REQUIRE(ref);
-  toml::table config = toml::parse(config_toml);
-  AttemptInput in;
-  in.run_id = "test-run";
-  in.pipeline = "test";
-  in.job_name = "sensor";
-  in.logical_date = "2026-11-28";
-  in.config = &config;
-  in.cancel = cancel;
-  in.log = [&](jh_log_level, std::string_view line) { on_log(line); };
-  return run_attempt(*ref, in);
+  return run_job_logged(type, config_toml,
+                        [&](jh_log_level, std::string_view line) { on_log(line); }, cancel);
 }
 
 }  // namespace
