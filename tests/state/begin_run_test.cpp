@@ -36,7 +36,8 @@ TEST_CASE("a rerun keeps the run id and reports each job's latest state", "[stat
                       {});
   store->job_started(t1.run_id, 1, "transform", 2, "cfg-t1");
   store->job_finished(t1.run_id, 1, "transform", 2, JobState::failed, "boom", 60, {}, {});
-  store->job_settled(t1.run_id, 1, "load", JobState::upstream_failed, "transform failed");
+  store->job_settled(t1.run_id, 1, "load", JobState::upstream_failed, "transform failed",
+                     "cfg-l1");
   store->finish_run(t1.run_id, "failed");
 
   // No flush here: begin_run must see everything submitted before it.
@@ -58,7 +59,8 @@ TEST_CASE("a rerun keeps the run id and reports each job's latest state", "[stat
   CHECK(t2.prior.at("load").attempts == 0);
 
   // Try 2: extract carried over, transform rerun with a changed config, load runs.
-  store->job_settled(t2.run_id, 2, "extract", JobState::success, "succeeded in try 1");
+  store->job_settled(t2.run_id, 2, "extract", JobState::success, "succeeded in try 1",
+                     "cfg-e1");
   store->job_started(t2.run_id, 2, "transform", 1, "cfg-t2");
   store->job_finished(t2.run_id, 2, "transform", 1, JobState::success, "", 70, {},
                       {{"table", "silver.sales"}});

@@ -20,7 +20,7 @@ std::string seed_run(RunStore& store, const std::string& pipeline, const std::st
   store.job_finished(h.run_id, 1, "b", 1, JobState::up_for_retry, "timeout", 40, {}, {});
   store.job_started(h.run_id, 1, "b", 2, "cb");
   store.job_finished(h.run_id, 1, "b", 2, JobState::failed, "exit code 3", 55, {}, {});
-  store.job_settled(h.run_id, 1, "c", JobState::upstream_failed, "b failed");
+  store.job_settled(h.run_id, 1, "c", JobState::upstream_failed, "b failed", "cc");
   store.finish_run(h.run_id, "failed");
   store.flush();
   return h.run_id;
@@ -55,7 +55,7 @@ TEST_CASE("list_runs is newest first with counts of each job's latest state",
 
   // A rerun that fixes b: counts cover the latest try only (carried and rerun jobs).
   auto h = store->begin_run(test::make_begin("daily", "2026-11-27"));
-  store->job_settled(h.run_id, 2, "a", JobState::success, "succeeded in try 1");
+  store->job_settled(h.run_id, 2, "a", JobState::success, "succeeded in try 1", "ca");
   store->job_started(h.run_id, 2, "b", 1, "cb");
   store->job_finished(h.run_id, 2, "b", 1, JobState::success, "", 30, {}, {});
   store->job_started(h.run_id, 2, "c", 1, "cc");
@@ -100,7 +100,7 @@ TEST_CASE("get_run reports every job with attempts, duration, error, metrics and
 
   // After a carried-over success, the job still shows its last real duration and metrics.
   auto h = store->begin_run(test::make_begin("daily", "2026-11-28"));
-  store->job_settled(h.run_id, 2, "a", JobState::success, "succeeded in try 1");
+  store->job_settled(h.run_id, 2, "a", JobState::success, "succeeded in try 1", "ca");
   store->flush();
   run = store->get_run(id);
   CHECK(run->jobs[0].state == "success");

@@ -60,13 +60,15 @@ TEST_CASE("a new store is created with its folder, at the current schema, in WAL
   std::string path = dir.str("nested/deeper/state.db");
   auto store = test::open_store(path);
   CHECK(store->schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 3);
+  CHECK(current_schema_version() == 4);
   RawDb raw(path);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
   for (const char* table :
-       {"runs", "run_definitions", "attempts", "job_outputs", "job_metrics", "run_locks"})
+       {"runs", "run_definitions", "attempt_log", "job_outputs", "job_metrics", "run_locks"})
     CHECK(raw.count(std::string("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
                                 "name='") + table + "'") == 1);
+  CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE type='view' AND name='attempts'") ==
+        1);
 }
 
 TEST_CASE("reopening a current store keeps its data", "[state][schema]") {
@@ -127,7 +129,7 @@ TEST_CASE("a version 1 database is migrated to the current schema with its data"
   CHECK(run->jobs[1].metrics.at("rows") == 7.0);
 }
 
-TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
+TEST_CASE("a version 2 database is migrated through versions 3 and 4 with its data and order",
           "[state][schema]") {
   test::TempDir dir;
   std::string path = dir.str("state.db");
@@ -162,19 +164,23 @@ TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
         "INSERT INTO job_metrics VALUES('" + run + "', 'load', 2, 1, 'rows', 42.0);");
   }
   auto store = test::open_store(path);
-  CHECK(store->schema_version() == 3);
+  CHECK(store->schema_version() == current_schema_version());
 
   {
+    // Through version 4: each attempt row became one attempt_log row with the same id, and
+    // the attempts view orders them as before.
     RawDb raw(path);
-    CHECK(raw.scalar("SELECT group_concat(id) FROM (SELECT id FROM attempts ORDER BY id)") ==
+    CHECK(raw.scalar("SELECT group_concat(id) FROM (SELECT id FROM attempt_log ORDER BY id)") ==
+          "3,5,6,9,12");
+    CHECK(raw.scalar("SELECT group_concat(id >> 24) FROM (SELECT id FROM attempts ORDER BY id)") ==
           "3,5,6,9,12");
     CHECK(raw.scalar("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
-                     "type = 'index' AND tbl_name = 'attempts' ORDER BY name)") ==
-          "attempts_by_run_job");
+                     "type = 'index' AND tbl_name = 'attempt_log' ORDER BY name)") ==
+          "attempt_log_by_run");
     CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE name = 'attempts_v3'") == 0);
-    CHECK(raw.scalar("SELECT config_hash FROM attempts WHERE id = 9") == "cfg-e");
-    // The foreign key to runs survived the rebuild.
-    CHECK(raw.scalar("SELECT \"table\" FROM pragma_foreign_key_list('attempts')") == "runs");
+    CHECK(raw.scalar("SELECT type FROM sqlite_master WHERE name = 'attempts'") == "view");
+    CHECK(raw.scalar("SELECT config_hash FROM attempts WHERE id >> 24 = 9") == "cfg-e");
+    CHECK(raw.scalar("SELECT \"table\" FROM pragma_foreign_key_list('attempt_log')") == "runs");
     CHECK(raw.count("SELECT count(*) FROM pragma_foreign_key_check") == 0);
     CHECK(raw.count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
           0);
@@ -211,8 +217,9 @@ TEST_CASE("a version 2 database is migrated to version 3 with its data and ids",
   CHECK(h.prior.at("extract").state == JobState::success);
   CHECK(h.prior.at("extract").config_hash == "cfg-e");
   CHECK(h.prior.at("load").config_hash == "cfg-l");
-  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged");
-  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged, again");
+  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged", "cfg-e");
+  store->job_settled(h.run_id, 3, "extract", JobState::success, "unchanged, again",
+                     "cfg-e");
   store->job_started(h.run_id, 3, "load", 1, "cfg-l2");
   store->flush();
   store->job_finished(h.run_id, 3, "load", 1, JobState::success, "", 5, {{"rows", 7.0}}, {});

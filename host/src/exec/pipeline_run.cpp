@@ -75,7 +75,8 @@ class RunObserver : public ExecutionObserver {
     notify(job, state, attempt, r.error);
   }
   void on_settled_without_run(uint32_t job, JobState state, const std::string& reason) override {
-    if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason);
+    if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason,
+                                            hashes_[job]);
     notify(job, state, 0, reason);
   }
   bool holds_release() const override { return req_.store != nullptr; }
@@ -363,7 +364,7 @@ RunReport PipelineRun::run() {
     for (uint32_t i = 0; i < jobs.size(); ++i)
       if (report.carried_over[i] && selected[i])
         req.store->job_settled(handle.run_id, handle.try_number, spec.jobs[i].name, JobState::success,
-                               "succeeded in an earlier try");
+                               "succeeded in an earlier try", hashes[i]);
   }
 
   ExecOptions opt;

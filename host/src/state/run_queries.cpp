@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_map>
 
 namespace jobhost::state {
 namespace {
@@ -25,13 +27,11 @@ RunSummary read_summary(const sql::Stmt& st) {
 }
 
 // Counts of each job's latest state within the run's latest try.
-void fill_counts(sql::Db& db, RunSummary& s) {
-  sql::Stmt st(db,
-               "SELECT a.state, COUNT(*) FROM (SELECT MAX(id) AS id FROM attempts "
-               "WHERE run_id = ?1 AND try_number = ?2 GROUP BY job) l "
-               "JOIN attempts a ON a.id = l.id GROUP BY a.state");
-  st.bind(1, s.run_id).bind(2, s.try_number);
-  while (st.step()) s.counts_by_state[st.text(0)] = static_cast<int>(st.int64(1));
+void fill_counts(const std::vector<AttemptRow>& attempts, RunSummary& s) {
+  std::unordered_map<std::string_view, const AttemptRow*> latest;
+  for (auto& a : attempts)  // in seq order: the last one seen is the newest
+    if (a.try_number == s.try_number) latest[a.job] = &a;
+  for (auto& [job, a] : latest) ++s.counts_by_state[a->state];
 }
 
 }  // namespace
@@ -44,61 +44,81 @@ int64_t percentile(std::vector<int64_t> values, double p) {
 }
 
 std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
-                                  std::map<std::string, std::string>* config_hashes) {
-  // latest: the job's newest row (its state); real: its newest attempt that actually ran
+                                  const std::vector<AttemptRow>& attempts,
+                                  std::vector<std::string>* config_hashes) {
+  // latest: the job's newest attempt (its state); real: its newest attempt that actually ran
   // (duration and metrics, also for a success carried over from an earlier try).
-  sql::Stmt st(db,
-               "WITH l AS (SELECT job, MAX(id) AS id, MIN(id) AS first, "
-               "SUM(attempt > 0) AS n, MAX(CASE WHEN attempt > 0 THEN id END) AS real_id "
-               "FROM attempts WHERE run_id = ?1 GROUP BY job) "
-               "SELECT l.job, a.state, a.error, a.config_hash, l.n, COALESCE(r.duration_ms, 0), "
-               "COALESCE(r.try_number, 0), COALESCE(r.attempt, 0) "
-               "FROM l JOIN attempts a ON a.id = l.id LEFT JOIN attempts r ON r.id = l.real_id "
-               "ORDER BY l.first");
-  st.bind(1, run_id);
+  struct Job {
+    const AttemptRow* latest = nullptr;
+    const AttemptRow* real = nullptr;
+    int64_t first_seq = 0;
+    int attempts = 0;
+  };
+  std::vector<Job> found;
+  std::unordered_map<std::string_view, size_t> found_index;
+  for (auto& a : attempts) {  // in seq order
+    auto [it, added] = found_index.try_emplace(a.job, found.size());
+    if (added) found.push_back({nullptr, nullptr, a.first_seq, 0});
+    Job& j = found[it->second];
+    j.latest = &a;
+    j.first_seq = std::min(j.first_seq, a.first_seq);
+    if (a.attempt > 0) {
+      ++j.attempts;
+      j.real = &a;
+    }
+  }
+  // Jobs in the order they were first recorded.
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Job& a, const Job& b) { return a.first_seq < b.first_seq; });
+
   std::vector<JobRecord> jobs;
-  std::map<std::string, std::pair<int64_t, int64_t>> last_real;  // job -> (try, attempt)
-  std::map<std::string, size_t> index;
-  while (st.step()) {
+  jobs.reserve(found.size());
+  std::unordered_map<std::string_view, size_t> index;  // job name (in `attempts`) -> jobs
+  index.reserve(found.size());
+  for (auto& f : found) {
     JobRecord j;
-    j.job = st.text(0);
-    j.state = st.text(1);
+    j.job = f.latest->job;
+    j.state = f.latest->state;
     // A carried-over success's "reason" is not an error.
-    if (j.state != "success") j.error = st.text(2);
-    if (config_hashes) (*config_hashes)[j.job] = st.text(3);
-    j.attempts = static_cast<int>(st.int64(4));
-    j.duration_ms = st.int64(5);
-    last_real[j.job] = {st.int64(6), st.int64(7)};
-    index[j.job] = jobs.size();
+    if (j.state != "success") j.error = f.latest->error;
+    if (config_hashes) config_hashes->push_back(f.latest->config_hash);
+    j.attempts = f.attempts;
+    j.duration_ms = f.real ? f.real->duration_ms : 0;
+    index.emplace(f.latest->job, jobs.size());
     jobs.push_back(std::move(j));
   }
 
+  // Metrics of each job's newest attempt that ran; outputs as its latest attempt left them.
   sql::Stmt m(db,
               "SELECT job, try_number, attempt, name, value FROM job_metrics WHERE run_id = ?1");
   m.bind(1, run_id);
   while (m.step()) {
-    auto it = index.find(m.text(0));
+    auto it = index.find(m.text_view(0));
     if (it == index.end()) continue;
-    if (last_real[it->first] != std::pair{m.int64(1), m.int64(2)}) continue;
+    const AttemptRow* real = found[it->second].real;
+    if (!real || real->try_number != m.int64(1) || real->attempt != m.int64(2)) continue;
     jobs[it->second].metrics[m.text(3)] = m.real(4);
   }
 
   sql::Stmt o(db, "SELECT job, key, value FROM job_outputs WHERE run_id = ?1");
   o.bind(1, run_id);
   while (o.step()) {
-    auto it = index.find(o.text(0));
+    auto it = index.find(o.text_view(0));
     if (it != index.end()) jobs[it->second].outputs[o.text(1)] = o.text(2);
   }
   return jobs;
 }
 
-std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id) {
-  std::map<std::string, std::string> hashes;
+std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id,
+                                            const std::vector<AttemptRow>& attempts) {
+  std::vector<std::string> hashes;
   std::map<std::string, PriorJob> prior;
-  for (auto& j : query_jobs(db, run_id, &hashes)) {
+  auto jobs = query_jobs(db, run_id, attempts, &hashes);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto& j = jobs[i];
     PriorJob p;
     p.state = job_state_from_string(j.state).value_or(JobState::pending);
-    p.config_hash = hashes[j.job];
+    p.config_hash = std::move(hashes[i]);
     p.attempts = j.attempts;
     p.outputs = std::move(j.outputs);
     prior.emplace(j.job, std::move(p));
@@ -119,7 +139,7 @@ std::vector<RunSummary> query_runs(sql::Db& db, const std::optional<std::string>
   st.bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
   std::vector<RunSummary> runs;
   while (st.step()) runs.push_back(read_summary(st));
-  for (auto& r : runs) fill_counts(db, r);
+  for (auto& r : runs) fill_counts(load_attempts(db, r.run_id), r);
   return runs;
 }
 
@@ -133,8 +153,9 @@ std::optional<RunDetail> query_run(sql::Db& db, const std::string& run_id) {
     d.params_json = st.text(8);
     d.file_hash = st.text(9);
   }
-  fill_counts(db, d.summary);
-  d.jobs = query_jobs(db, run_id);
+  const auto attempts = load_attempts(db, run_id);
+  fill_counts(attempts, d.summary);
+  d.jobs = query_jobs(db, run_id, attempts);
   return d;
 }
 
@@ -148,31 +169,42 @@ std::optional<std::string> query_run_id(sql::Db& db, const std::string& pipeline
 
 JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std::string& job,
                              int limit) {
-  // The pipeline's runs (runs_by_pipeline_start), then each run's attempts of the job
-  // (attempts_by_run_job). CROSS JOIN pins that order: attempts has no index on job alone,
-  // and walking attempts by id for the ORDER BY would read every attempt ever recorded.
-  sql::Stmt st(db,
-               "SELECT r.id, r.logical_date, a.job, a.try_number, a.attempt, a.state, "
-               "COALESCE(a.started_at, ''), COALESCE(a.ended_at, ''), a.duration_ms, a.error "
-               "FROM runs r CROSS JOIN attempts a ON a.run_id = r.id "
-               "WHERE r.pipeline = ?1 AND a.job = ?2 AND a.attempt > 0 "
-               "ORDER BY a.id DESC LIMIT ?3");
-  st.bind(1, pipeline).bind(2, job).bind(3, static_cast<int64_t>(limit > 0 ? limit : -1));
+  // Each run of the pipeline, reading only the log rows that mention the job; newest first
+  // across runs by the attempts' log order.
+  struct Found {
+    AttemptRow row;
+    const std::string* run_id;
+    const std::string* logical_date;
+  };
+  std::vector<std::pair<std::string, std::string>> runs;  // id, logical date
+  {
+    sql::Stmt st(db, "SELECT id, logical_date FROM runs WHERE pipeline = ?1");
+    st.bind(1, pipeline);
+    while (st.step()) runs.emplace_back(st.text(0), st.text(1));
+  }
+  std::vector<Found> found;
+  for (auto& [id, date] : runs)
+    for (auto& a : load_attempts(db, id, &job))
+      if (a.attempt > 0) found.push_back({std::move(a), &id, &date});
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.row.seq > b.row.seq; });
+  if (limit > 0 && found.size() > static_cast<size_t>(limit)) found.resize(static_cast<size_t>(limit));
+
   JobHistory h;
   std::vector<int64_t> ok_durations;
   int finished = 0, failed = 0;
-  while (st.step()) {
+  for (auto& f : found) {
     AttemptRecord a;
-    a.run_id = st.text(0);
-    a.logical_date = st.text(1);
-    a.job = st.text(2);
-    a.try_number = static_cast<int>(st.int64(3));
-    a.attempt = static_cast<int>(st.int64(4));
-    a.state = st.text(5);
-    a.started_at = st.text(6);
-    a.ended_at = st.text(7);
-    a.duration_ms = st.int64(8);
-    a.error = st.text(9);
+    a.run_id = *f.run_id;
+    a.logical_date = *f.logical_date;
+    a.job = std::move(f.row.job);
+    a.try_number = f.row.try_number;
+    a.attempt = f.row.attempt;
+    a.state = std::move(f.row.state);
+    a.started_at = std::move(f.row.started_at);
+    a.ended_at = std::move(f.row.ended_at);
+    a.duration_ms = f.row.duration_ms;
+    a.error = std::move(f.row.error);
     if (a.state != "running") ++finished;
     // An attempt that was retried failed too.
     if (a.state == "failed" || a.state == "up_for_retry") ++failed;

@@ -1,5 +1,6 @@
-// Read-side queries over a store connection. A job's state is the state of its latest row in
-// `attempts` (by insertion order), where settled rows (attempt 0) count like real attempts.
+// Read-side queries over a store connection. A job's state is the state of its newest attempt
+// in the attempt log (attempt_log.hpp), where settled entries (attempt 0) count like real
+// attempts.
 #pragma once
 
 #include <map>
@@ -7,17 +8,21 @@
 #include <string>
 #include <vector>
 
+#include "state/attempt_log.hpp"
 #include "state/run_store.hpp"
 #include "state/sqlite_handle.hpp"
 
 namespace jobhost::state {
 
 // Every job of the run, in order of first appearance, with its latest state across all tries.
+// `attempts`: load_attempts(db, run_id). `config_hashes` receives each job's, in job order.
 std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
-                                  std::map<std::string, std::string>* config_hashes = nullptr);
+                                  const std::vector<AttemptRow>& attempts,
+                                  std::vector<std::string>* config_hashes = nullptr);
 
 // What earlier tries left for each job (state, config hash, attempts, outputs).
-std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id);
+std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id,
+                                            const std::vector<AttemptRow>& attempts);
 
 std::vector<RunSummary> query_runs(sql::Db& db, const std::optional<std::string>& pipeline,
                                    int limit);

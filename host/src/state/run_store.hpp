@@ -145,9 +145,11 @@ class RunStore {
                             int64_t duration_ms, const std::map<std::string, double>& metrics,
                             const std::map<std::string, std::string>& outputs) = 0;
   // A job that never ran this try (skipped, upstream_failed, cancelled before start, or
-  // carried over as success from an earlier try).
+  // carried over as success from an earlier try). `config_hash`: the job's definition in
+  // this try (for a carried-over success, the same as when it succeeded).
   virtual void job_settled(const std::string& run_id, int try_number, const std::string& job,
-                           JobState state, const std::string& reason) = 0;
+                           JobState state, const std::string& reason,
+                           const std::string& config_hash) = 0;
   virtual void finish_run(const std::string& run_id, const std::string& status) = 0;
 
   // Blocks until every change submitted before the call is committed (durable). Throws

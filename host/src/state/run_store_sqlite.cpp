@@ -1,11 +1,13 @@
 // RunStore on SQLite: one control connection (begin_run, locks, queries; guarded by a mutex)
 // and one writer connection owned by the StoreWriter thread. WAL lets readers proceed while
 // the writer commits.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <mutex>
 #include <random>
 
+#include "state/attempt_log.hpp"
 #include "state/clock.hpp"
 #include "state/run_lock.hpp"
 #include "state/run_queries.hpp"
@@ -60,14 +62,9 @@ class SqliteRunStore final : public RunStore {
     RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
     if (h.existed) {
       ++h.try_number;
-      // The caller holds the run lock, so nobody alive is running these attempts.
-      sql::Stmt lost(db_,
-                     "UPDATE attempts SET state = 'failed', error = 'host lost', ended_at = ?2 "
-                     "WHERE run_id = ?1 AND state = 'running'");
-      lost.bind(1, h.run_id).bind(2, now);
-      lost.run();
-      h.interrupted_attempts = sqlite3_changes(db_.get());
-      h.prior = query_prior(db_, h.run_id);
+      auto attempts = load_attempts(db_, h.run_id);
+      h.interrupted_attempts = record_lost_attempts(h.run_id, attempts, now);
+      h.prior = query_prior(db_, h.run_id, attempts);
       sql::Stmt up(db_,
                    "UPDATE runs SET try_number = ?2, status = 'running', started_at = ?3, "
                    "ended_at = NULL, params_json = ?4, file_hash = ?5 WHERE id = ?1");
@@ -106,11 +103,9 @@ class SqliteRunStore final : public RunStore {
     auto found = find_run(pipeline, logical_date);
     if (!found) return std::nullopt;
     RunHandle& h = *found;
-    sql::Stmt running(db_, "SELECT count(*) FROM attempts WHERE run_id = ?1 AND state = 'running'");
-    running.bind(1, h.run_id);
-    running.step();
-    h.interrupted_attempts = running.int64(0);
-    h.prior = query_prior(db_, h.run_id);
+    const auto attempts = load_attempts(db_, h.run_id);
+    h.interrupted_attempts = std::count_if(attempts.begin(), attempts.end(), is_running);
+    h.prior = query_prior(db_, h.run_id, attempts);
     return found;
   }
 
@@ -148,10 +143,12 @@ class SqliteRunStore final : public RunStore {
   }
 
   void job_settled(const std::string& run_id, int try_number, const std::string& job,
-                   JobState state, const std::string& reason) override {
+                   JobState state, const std::string& reason,
+                   const std::string& config_hash) override {
     Change c = job_change(Change::Kind::settled, try_number, job);
     c.state = state;
     c.text = reason;
+    c.config_hash = config_hash;
     writer_.submit(std::move(c), run_id);
   }
 
@@ -231,6 +228,31 @@ class SqliteRunStore final : public RunStore {
     h.previous_status = st.text(3);
     return h;
   }
+
+  // Attempts left `running` (their host died: the caller holds the run lock, so nobody alive
+  // runs them) become failed with "host lost", in `attempts` and in one new log row.
+  // Returns how many. Caller holds mu_ and a transaction.
+  int64_t record_lost_attempts(const std::string& run_id, std::vector<AttemptRow>& attempts,
+                               const std::string& now) {
+    std::string entries = "[";
+    int64_t lost = 0;
+    for (auto& a : attempts) {
+      if (!is_running(a)) continue;
+      a.state = to_string(JobState::failed);
+      a.error = "host lost";
+      a.ended_at = now;
+      append_entry(entries, {a.try_number, a.job, a.attempt, a.state, a.started_at, a.ended_at,
+                             a.duration_ms, a.error, a.config_hash});
+      ++lost;
+    }
+    if (lost == 0) return 0;
+    entries.push_back(']');
+    sql::Stmt insert(db_, kInsertLogRow);
+    insert_log_row(insert, run_id, entries);
+    return lost;
+  }
+
+  static bool is_running(const AttemptRow& a) { return a.state == to_string(JobState::running); }
 
   std::mutex mu_;  // guards db_
   sql::Db db_;

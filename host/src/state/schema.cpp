@@ -99,6 +99,36 @@ ALTER TABLE attempts_v3 RENAME TO attempts;
 CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
 )sql";
 
+// Version 4: attempts move into `attempt_log`, one row per run per writer commit holding that
+// batch's entries as a JSON array (see attempt_log.hpp): a durable run costs one SQLite row
+// per ~1000 attempts instead of a row and an index entry per attempt. `attempts` becomes a
+// view with the same columns (the attempt's newest entry); its id is (log row << 24) +
+// position, so it still orders rows. Existing rows become one log row each, keeping their
+// order (log row id = old attempt id).
+const char* kV4 = R"sql(
+CREATE TABLE attempt_log(
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  entries TEXT NOT NULL);
+CREATE INDEX attempt_log_by_run ON attempt_log(run_id);
+INSERT INTO attempt_log(id, run_id, entries)
+  SELECT id, run_id, json_array(json_array(try_number, job, attempt, state, started_at, ended_at,
+    duration_ms, error, config_hash)) FROM attempts WHERE run_id IN (SELECT id FROM runs)
+  ORDER BY id;
+DROP TABLE attempts;
+CREATE VIEW attempts AS
+  SELECT id, run_id, try_number, job, attempt, state, started_at, ended_at, duration_ms, error,
+    config_hash FROM (
+    SELECT (l.id << 24) + e.key AS id, l.run_id AS run_id, e.value ->> 0 AS try_number,
+      e.value ->> 1 AS job, e.value ->> 2 AS attempt, e.value ->> 3 AS state,
+      e.value ->> 4 AS started_at, e.value ->> 5 AS ended_at, e.value ->> 6 AS duration_ms,
+      e.value ->> 7 AS error, e.value ->> 8 AS config_hash,
+      row_number() OVER (PARTITION BY l.run_id, e.value ->> 0, e.value ->> 1, e.value ->> 2
+                         ORDER BY l.id DESC, e.key DESC) AS newest
+    FROM attempt_log l, json_each(l.entries) e)
+  WHERE newest = 1;
+)sql";
+
 int read_user_version(sql::Db& db) {
   sql::Stmt st(db, "PRAGMA user_version");
   st.step();
@@ -116,7 +146,7 @@ void apply_connection_settings(sql::Db& db, bool synchronous_full) {
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> steps = {kV1, kV2, kV3};
+  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4};
   return steps;
 }
 

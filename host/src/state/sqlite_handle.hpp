@@ -64,6 +64,11 @@ class Stmt {
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string text(int col) const;
+  // The column's text without a copy: valid until the next step() or reset().
+  std::string_view text_view(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return {p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
+  }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:

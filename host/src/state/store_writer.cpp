@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "state/attempt_log.hpp"
 #include "state/clock.hpp"
 
 namespace jobhost::state {
@@ -44,31 +45,11 @@ struct Stamp {
 
 }  // namespace
 
-// Without UNIQUE on attempts (schema v3) nothing is an upsert: an attempt number is never
-// reused within a try, so `started` inserts; `finished` updates the row its `started` wrote
-// in an earlier batch (found through attempts_by_run_job), or inserts when there is none.
+// Attempts become entries of the batch's log row of their run (attempt_log.hpp); metrics,
+// outputs and run status are plain rows.
 struct StoreWriter::Statements {
   explicit Statements(const sql::Db& db)
-      : started(db,
-                "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, "
-                "config_hash) VALUES(?1, ?2, ?3, ?4, 'running', ?5, ?6)"),
-        finished(db,
-                 "UPDATE attempts SET state = ?5, ended_at = ?6, duration_ms = ?7, error = ?8 "
-                 "WHERE run_id = ?1 AND job = ?3 AND try_number = ?2 AND attempt = ?4"),
-        finished_alone(db,
-                       "INSERT INTO attempts(run_id, try_number, job, attempt, state, ended_at, "
-                       "duration_ms, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-        // Replace semantics as INSERT OR REPLACE had under UNIQUE: the settled row is the
-        // job's newest row (highest id). It keeps the config hash of the job's latest earlier
-        // row, so a success carried over from try 1 still compares configs correctly in try 3.
-        unsettle(db,
-                 "DELETE FROM attempts WHERE run_id = ?1 AND job = ?3 AND try_number = ?2 "
-                 "AND attempt = 0"),
-        settled(db,
-                "INSERT INTO attempts(run_id, try_number, job, attempt, state, ended_at, error, "
-                "config_hash) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, "
-                "COALESCE((SELECT config_hash FROM attempts WHERE run_id = ?1 AND job = ?3 "
-                "ORDER BY id DESC LIMIT 1), ''))"),
+      : log_row(db, kInsertLogRow),
         metric(db,
                "INSERT OR REPLACE INTO job_metrics(run_id, job, try_number, attempt, name, value) "
                "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -76,13 +57,8 @@ struct StoreWriter::Statements {
         output(db,
                "INSERT OR REPLACE INTO job_outputs(run_id, job, key, value) "
                "VALUES(?1, ?2, ?3, ?4)"),
-        finish_run(db, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1"),
-        started_and_finished(
-            db,
-            "INSERT INTO attempts(run_id, try_number, job, attempt, state, started_at, ended_at, "
-            "duration_ms, error, config_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") {}
-  sql::Stmt started, finished, finished_alone, unsettle, settled, metric, clear_outputs, output,
-      finish_run, started_and_finished;
+        finish_run(db, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1") {}
+  sql::Stmt log_row, metric, clear_outputs, output, finish_run;
 };
 
 StoreWriter::StoreWriter(sql::Db db, std::chrono::microseconds max_batch_delay)
@@ -218,6 +194,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   if (has_writes) {
     try {
       sql::Transaction tx(db_);
+      logs_used_ = 0;
       for (auto& c : batch) {
         if (c.kind == Change::Kind::callback) continue;
         try {
@@ -230,6 +207,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
           if (sqlite3_get_autocommit(db_.get())) throw;
         }
       }
+      write_logs();
       tx.commit();
       commits_.fetch_add(1);
     } catch (const StoreError& e) {
@@ -254,35 +232,78 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   }
 }
 
+std::string& StoreWriter::log_of(const Change& c) {
+  for (size_t i = 0; i < logs_used_; ++i) {
+    RunLog& log = logs_[i];
+    if (log.run_id == c.run_id || *log.run_id == *c.run_id) {
+      ++log.count;
+      return log.entries;
+    }
+  }
+  if (logs_used_ == logs_.size()) logs_.emplace_back();
+  RunLog& log = logs_[logs_used_++];
+  log.run_id = c.run_id;
+  log.first = &c;
+  log.count = 1;
+  log.entries.assign("[");  // keeps the capacity of earlier batches
+  return log.entries;
+}
+
+void StoreWriter::write_logs() {
+  for (size_t i = 0; i < logs_used_; ++i) {
+    RunLog& log = logs_[i];
+    log.entries.push_back(']');
+    try {
+      insert_log_row(stmts_->log_row, *log.run_id, log.entries);
+    } catch (const StoreError& e) {
+      // An unknown run id fails its run's entries alone, as a bad change does.
+      record_error(std::to_string(log.count) + " job attempt change(s) starting with " +
+                   describe(*log.first) + ": " + e.what());
+      if (sqlite3_get_autocommit(db_.get())) throw;
+    }
+  }
+}
+
 // Text is bound by reference (no copy): the change outlives each statement's run().
 void StoreWriter::apply(const Change& c) {
   auto& s = *stmts_;
   const std::string& run_id = *c.run_id;
   const Stamp at(c.at_ms);
+  AttemptEntry e;
+  e.try_number = c.try_number;
+  e.job = c.job;
+  e.attempt = c.attempt;
   switch (c.kind) {
     case Change::Kind::started:
-      s.started.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
-      s.started.bind_ref(5, at.view()).bind_ref(6, c.config_hash);
-      s.started.run();
+      e.state = to_string(JobState::running);
+      e.started_at = at.view();
+      e.config_hash = c.config_hash;
+      append_entry(log_of(c), e);
+      // Its end will repeat the start time and config hash: every entry is complete.
+      running_[{run_id, c.try_number, c.job, c.attempt}] = {c.at_ms, c.config_hash};
       break;
     case Change::Kind::finished: {
-      const std::string_view state = to_string(c.state);
-      if (c.started_at_ms >= 0) {  // it absorbed its `started`: one row
-        const Stamp started_at(c.started_at_ms);
-        auto& st = s.started_and_finished;
-        st.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
-        st.bind_ref(5, state).bind_ref(6, started_at.view()).bind_ref(7, at.view());
-        st.bind(8, c.duration_ms).bind_ref(9, c.text).bind_ref(10, c.config_hash);
-        st.run();
-      } else {
-        for (sql::Stmt* st : {&s.finished, &s.finished_alone}) {
-          st->bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job).bind(4, c.attempt);
-          st->bind_ref(5, state).bind_ref(6, at.view()).bind(7, c.duration_ms);
-          st->bind_ref(8, c.text);
-          st->run();
-          if (sqlite3_changes(db_.get()) > 0) break;  // else: no row yet (finished without start)
+      int64_t started_ms = c.started_at_ms;  // set when it absorbed its `started`
+      std::string_view config_hash = c.config_hash;
+      std::string held_hash;
+      if (started_ms < 0) {
+        auto it = running_.find({run_id, c.try_number, c.job, c.attempt});
+        if (it != running_.end()) {
+          started_ms = it->second.at_ms;
+          held_hash = std::move(it->second.config_hash);
+          config_hash = held_hash;
+          running_.erase(it);
         }
       }
+      std::optional<Stamp> started_at;
+      if (started_ms >= 0) started_at.emplace(started_ms);
+      e.state = to_string(c.state);
+      if (started_at) e.started_at = started_at->view();
+      e.ended_at = at.view();
+      e.duration_ms = c.duration_ms;
+      e.error = c.text;
+      e.config_hash = config_hash;
+      append_entry(log_of(c), e);
       // The latest attempt's outputs replace earlier ones: stale keys must not leak into
       // downstream jobs of a rerun.
       // Nothing to clear before a job's very first attempt of the run.
@@ -304,11 +325,12 @@ void StoreWriter::apply(const Change& c) {
       break;
     }
     case Change::Kind::settled:
-      s.unsettle.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job);
-      s.unsettle.run();
-      s.settled.bind_ref(1, run_id).bind(2, c.try_number).bind_ref(3, c.job);
-      s.settled.bind_ref(4, to_string(c.state)).bind_ref(5, at.view()).bind_ref(6, c.text);
-      s.settled.run();
+      e.attempt = 0;
+      e.state = to_string(c.state);
+      e.ended_at = at.view();
+      e.error = c.text;
+      e.config_hash = c.config_hash;
+      append_entry(log_of(c), e);
       break;
     case Change::Kind::finish_run:
       s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());

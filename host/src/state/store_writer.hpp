@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "state/run_store.hpp"
@@ -33,7 +34,7 @@ struct Change {
   int64_t at_ms = 0;  // when the change was submitted (Unix ms): the event's time, not the commit's
   int64_t duration_ms = 0;
   std::string job;
-  std::string config_hash;
+  std::string config_hash;  // started, settled (finished: absorbed from its start)
   std::string text;  // error (finished), reason (settled), status (finish_run)
   // Rare payloads live out of line so the common change stays small to move.
   struct Payload {
@@ -79,12 +80,33 @@ class StoreWriter {
   void loop();
   void apply_batch(std::vector<Change>& batch);
   void apply(const Change& c);
+  // The entries (a JSON array being built) of c's run's log row in this batch.
+  std::string& log_of(const Change& c);
+  // Writes each run's entries of this batch as one attempt_log row.
+  void write_logs();
   // Under mu_: folds the attempt's held `started` into `finished`, if still held.
   void absorb_start(Change& finished);
   // Under mu_: the writer's copy of `run_id`, kept while queued changes refer to it.
   const std::string* intern_run_id(const std::string& run_id);
   void prune_run_ids(uint64_t done);
   void record_error(const std::string& message);
+
+  // Writer thread only: this batch's log rows, one per run (buffers reused across batches).
+  struct RunLog {
+    const std::string* run_id = nullptr;
+    const Change* first = nullptr;  // names the entries in an error message
+    size_t count = 0;
+    std::string entries;
+  };
+  std::vector<RunLog> logs_;
+  size_t logs_used_ = 0;
+  // Writer thread only: attempts whose start is written but not their end. The end's entry
+  // repeats the start time and config hash.
+  struct Start {
+    int64_t at_ms = 0;
+    std::string config_hash;
+  };
+  std::map<std::tuple<std::string, int, std::string, int>, Start> running_;
 
   // Declared before the statements, which refer to it.
   sql::Db db_;

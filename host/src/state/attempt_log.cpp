@@ -1,0 +1,160 @@
+#include "state/attempt_log.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <iterator>
+#include <unordered_map>
+
+#include "util/json_escape.hpp"
+
+namespace jobhost::state {
+namespace {
+
+// Positions within an entry.
+enum Field { kTry, kJob, kAttempt, kState, kStartedAt, kEndedAt, kDuration, kError, kConfigHash, kFields };
+
+constexpr int kPositionBits = 24;  // entries per log row stay far below 16 million
+
+void append_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  util::append_json_escaped(out, text);
+  out.push_back('"');
+}
+
+void append_time(std::string& out, std::string_view iso) {
+  if (iso.empty())
+    out.append("null");
+  else
+    append_string(out, iso);
+}
+
+std::string text_of(const boost::json::value& v) {
+  if (const auto* s = v.if_string()) return std::string(s->data(), s->size());
+  return {};
+}
+
+int64_t int_of(const boost::json::value& v) {
+  if (const auto* i = v.if_int64()) return *i;
+  if (const auto* u = v.if_uint64()) return static_cast<int64_t>(*u);
+  if (const auto* d = v.if_double()) return static_cast<int64_t>(*d);
+  return 0;
+}
+
+// (job, try, attempt); the job name is a view into the attempt's own row.
+struct AttemptKey {
+  std::string_view job;
+  int try_number;
+  int attempt;
+  bool operator==(const AttemptKey&) const = default;
+};
+struct AttemptKeyHash {
+  size_t operator()(const AttemptKey& k) const {
+    return std::hash<std::string_view>()(k.job) ^
+           (static_cast<size_t>(k.try_number) * 0x9E3779B97F4A7C15ull + static_cast<size_t>(k.attempt));
+  }
+};
+
+[[noreturn]] void malformed(const sql::Db& db, int64_t row, const std::string& why) {
+  throw StoreError("state store " + db.path() + ": attempt_log row " + std::to_string(row) +
+                   " is malformed: " + why);
+}
+
+}  // namespace
+
+void append_entry(std::string& entries, const AttemptEntry& e) {
+  if (entries.size() > 1) entries.push_back(',');
+  entries.push_back('[');
+  entries.append(std::to_string(e.try_number)).push_back(',');
+  append_string(entries, e.job);
+  entries.push_back(',');
+  entries.append(std::to_string(e.attempt)).push_back(',');
+  append_string(entries, e.state);
+  entries.push_back(',');
+  append_time(entries, e.started_at);
+  entries.push_back(',');
+  append_time(entries, e.ended_at);
+  entries.push_back(',');
+  entries.append(std::to_string(e.duration_ms)).push_back(',');
+  append_string(entries, e.error);
+  entries.push_back(',');
+  append_string(entries, e.config_hash);
+  entries.push_back(']');
+}
+
+void insert_log_row(sql::Stmt& insert, const std::string& run_id, const std::string& entries) {
+  insert.bind_ref(1, run_id).bind_ref(2, entries);
+  insert.run();
+}
+
+std::vector<AttemptRow> load_attempts(sql::Db& db, const std::string& run_id,
+                                      const std::string* job) {
+  // With a job: skip, unparsed, the log rows whose text does not hold its name as a JSON
+  // string. A name inside an error text is escaped differently, so it does not match; a
+  // match only means "parse this row".
+  sql::Stmt st(db, job ? "SELECT id, entries FROM attempt_log "
+                         "WHERE run_id = ?1 AND instr(entries, ?2) > 0 ORDER BY id"
+                       : "SELECT id, entries FROM attempt_log WHERE run_id = ?1 ORDER BY id");
+  st.bind(1, run_id);
+  std::string quoted_job;
+  if (job) {
+    append_string(quoted_job, *job);
+    st.bind(2, quoted_job);
+  }
+
+  std::deque<AttemptRow> rows;  // stable addresses: the index keys view their job names
+  std::unordered_map<AttemptKey, AttemptRow*, AttemptKeyHash> index;
+  boost::json::parse_options options;
+  options.allow_invalid_utf8 = true;  // error texts are stored as jobs wrote them
+  while (st.step()) {
+    const int64_t row_id = st.int64(0);
+    boost::json::monotonic_resource arena;
+    boost::json::error_code ec;
+    boost::json::value doc = boost::json::parse(st.text_view(1), ec, &arena, options);
+    if (ec) malformed(db, row_id, ec.message());
+    const auto* entries = doc.if_array();
+    if (!entries) malformed(db, row_id, "not a JSON array");
+    int64_t position = 0;
+    for (const auto& v : *entries) {
+      const auto* e = v.if_array();
+      if (!e || e->size() < kFields) malformed(db, row_id, "an entry is not an array of 9");
+      const auto* name = (*e)[kJob].if_string();
+      if (!name) malformed(db, row_id, "an entry has no job name");
+      const std::string_view job_name(name->data(), name->size());
+      const int64_t seq = (row_id << kPositionBits) + position++;
+      if (job && job_name != *job) continue;
+      const auto try_number = static_cast<int>(int_of((*e)[kTry]));
+      const auto attempt = static_cast<int>(int_of((*e)[kAttempt]));
+
+      auto it = index.find({job_name, try_number, attempt});
+      if (it == index.end()) {
+        AttemptRow& added = rows.emplace_back();
+        added.first_seq = seq;
+        added.job.assign(job_name);
+        added.try_number = try_number;
+        added.attempt = attempt;
+        it = index.emplace(AttemptKey{added.job, try_number, attempt}, &added).first;
+      }
+      AttemptRow& r = *it->second;
+      r.seq = seq;
+      r.state = text_of((*e)[kState]);
+      r.started_at = text_of((*e)[kStartedAt]);
+      r.ended_at = text_of((*e)[kEndedAt]);
+      r.duration_ms = int_of((*e)[kDuration]);
+      r.error = text_of((*e)[kError]);
+      r.config_hash = text_of((*e)[kConfigHash]);
+    }
+  }
+  index.clear();  // its keys view into `rows`
+  std::vector<AttemptRow> sorted(std::make_move_iterator(rows.begin()),
+                                 std::make_move_iterator(rows.end()));
+  // An attempt recorded again later (a long attempt's end) moves to its newest entry.
+  std::sort(sorted.begin(), sorted.end(),
+            [](const AttemptRow& a, const AttemptRow& b) { return a.seq < b.seq; });
+  return sorted;
+}
+
+}  // namespace jobhost::state

@@ -1,0 +1,61 @@
+// Job attempts as the store keeps them (schema v4). The writer appends one `attempt_log` row
+// per run per commit, holding that batch's attempt entries as one JSON array, instead of one
+// table row per attempt: a durable run then costs SQLite one row per ~1000 attempts, not one
+// B-tree insert (and an index entry) per attempt. The `attempts` view unpacks the log for
+// sqlite3 users; jobhost's own reads fold the log here.
+//
+// An entry is [try, job, attempt, state, started_at, ended_at, duration_ms, error, config_hash]
+// (times ISO-8601 UTC or null). Every entry is complete: the newest entry of an attempt
+// (try, job, attempt) is the attempt. Settled jobs (never ran in that try) have attempt 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/sqlite_handle.hpp"
+
+namespace jobhost::state {
+
+// What the writer and begin_run append.
+struct AttemptEntry {
+  int try_number = 0;
+  std::string_view job;
+  int attempt = 0;
+  std::string_view state;
+  std::string_view started_at, ended_at;  // empty: not known (null)
+  int64_t duration_ms = 0;
+  std::string_view error;
+  std::string_view config_hash;
+};
+
+// One attempt as its newest entry left it.
+struct AttemptRow {
+  int64_t seq = 0;        // of the newest entry: (log row id << 24) + position in the row
+  int64_t first_seq = 0;  // of the attempt's first entry (when it was first recorded)
+  int try_number = 0;
+  std::string job;
+  int attempt = 0;
+  std::string state;
+  std::string started_at, ended_at;  // empty when not known
+  int64_t duration_ms = 0;
+  std::string error;
+  std::string config_hash;
+};
+
+// Appends `e` to `entries`, a JSON array under construction: "[" first, "]" to close.
+void append_entry(std::string& entries, const AttemptEntry& e);
+
+// Writes `entries` (a closed JSON array) as one log row of `run_id`. Throws StoreError.
+void insert_log_row(sql::Stmt& insert, const std::string& run_id, const std::string& entries);
+// The statement insert_log_row expects.
+inline constexpr const char* kInsertLogRow =
+    "INSERT INTO attempt_log(run_id, entries) VALUES(?1, ?2)";
+
+// Every attempt of the run, one row per (try, job, attempt), ordered by seq. With `job`, only
+// that job's attempts: log rows that do not mention it are not parsed.
+std::vector<AttemptRow> load_attempts(sql::Db& db, const std::string& run_id,
+                                      const std::string* job = nullptr);
+
+}  // namespace jobhost::state
