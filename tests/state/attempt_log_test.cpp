@@ -10,7 +10,8 @@ using namespace jobhost::state;
 
 namespace {
 
-// Every attempt of the run as the view shows it, one line each, in id order.
+// Every attempt of the run as the view shows it, one line each, in id order (when each
+// attempt was first recorded).
 std::string view_rows(test::RawDb& raw, const std::string& run_id) {
   return raw.scalar(
       "SELECT group_concat(line, char(10)) FROM (SELECT try_number || ' ' || job || ' ' || "
@@ -50,8 +51,8 @@ TEST_CASE("each attempt is one row of the attempts view, holding its newest stat
     CHECK(view_rows(raw, run_id) ==
           "1 quick 1 success 1 1 3 cq []\n"
           "1 long 1 up_for_retry 1 1 900 cl [timeout]\n"
-          "1 after 0 skipped 0 1 0 ca [settled again]\n"
           "1 long 2 failed 1 1 40 cl [boom]\n"
+          "1 after 0 skipped 0 1 0 ca [settled again]\n"
           "1 lost 1 running 1 0 0 cx []");
   }
 
@@ -179,4 +180,35 @@ TEST_CASE("a damaged attempt log is reported with the file and the row",
   CHECK_THROWS_WITH(store->get_run(run_id), Catch::Contains(path) &&
                                                 Catch::Contains("attempt_log row") &&
                                                 Catch::Contains("malformed"));
+}
+
+TEST_CASE("history orders attempts by when they started, also across a later host-lost fix",
+          "[state][attempt_log]") {
+  test::TempDir dir;
+  const std::string path = dir.str("state.db");
+  {
+    auto store = test::open_store(path);
+    auto d1 = store->begin_run(test::make_begin("p", "2026-11-01"));
+    store->job_started(d1.run_id, 1, "x", 1, "c");
+    store->flush();  // the host dies here: d1's attempt stays running
+  }
+  auto store = test::open_store(path);
+  for (const char* date : {"2026-11-02", "2026-11-03"}) {
+    auto h = store->begin_run(test::make_begin("p", date));
+    store->job_started(h.run_id, 1, "x", 1, "c");
+    store->job_finished(h.run_id, 1, "x", 1, JobState::success, "", date[9] - '0', {}, {});
+    store->flush();
+  }
+  // Retrying 11-01 records its lost attempt as failed, in the newest log row.
+  CHECK(store->begin_run(test::make_begin("p", "2026-11-01")).interrupted_attempts == 1);
+
+  auto two = store->job_history("p", "x", 2);
+  REQUIRE(two.attempts.size() == 2);
+  CHECK(two.attempts[0].logical_date == "2026-11-03");
+  CHECK(two.attempts[1].logical_date == "2026-11-02");
+  CHECK(two.failure_rate == 0.0);
+  auto all = store->job_history("p", "x", 10);
+  REQUIRE(all.attempts.size() == 3);
+  CHECK(all.attempts[2].logical_date == "2026-11-01");
+  CHECK(all.attempts[2].error == "host lost");
 }

@@ -17,8 +17,6 @@ namespace {
 // Positions within an entry.
 enum Field { kTry, kJob, kAttempt, kState, kStartedAt, kEndedAt, kDuration, kError, kConfigHash, kFields };
 
-constexpr int kPositionBits = 24;  // entries per log row stay far below 16 million
-
 void append_string(std::string& out, std::string_view text) {
   out.push_back('"');
   util::append_json_escaped(out, text);
@@ -124,7 +122,7 @@ std::vector<AttemptRow> load_attempts(sql::Db& db, const std::string& run_id,
       const auto* name = (*e)[kJob].if_string();
       if (!name) malformed(db, row_id, "an entry has no job name");
       const std::string_view job_name(name->data(), name->size());
-      const int64_t seq = (row_id << kPositionBits) + position++;
+      const int64_t seq = (row_id << kSeqPositionBits) + position++;
       if (job && job_name != *job) continue;
       const auto try_number = static_cast<int>(int_of((*e)[kTry]));
       const auto attempt = static_cast<int>(int_of((*e)[kAttempt]));

@@ -30,9 +30,16 @@ struct AttemptEntry {
   std::string_view config_hash;
 };
 
+// An entry's place in the log: (log row id << kSeqPositionBits) + position in the row. Orders
+// entries across runs. The writer starts a new row before a row's positions run out.
+inline constexpr int kSeqPositionBits = 24;
+inline constexpr size_t kMaxEntriesPerRow = size_t{1} << 16;
+// The lowest seq of log rows after `log_row_id`.
+inline int64_t first_seq_after(int64_t log_row_id) { return (log_row_id + 1) << kSeqPositionBits; }
+
 // One attempt as its newest entry left it.
 struct AttemptRow {
-  int64_t seq = 0;        // of the newest entry: (log row id << 24) + position in the row
+  int64_t seq = 0;        // of the newest entry
   int64_t first_seq = 0;  // of the attempt's first entry (when it was first recorded)
   int try_number = 0;
   std::string job;

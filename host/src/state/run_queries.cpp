@@ -169,34 +169,51 @@ std::optional<std::string> query_run_id(sql::Db& db, const std::string& pipeline
 
 JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std::string& job,
                              int limit) {
-  // Each run of the pipeline, reading only the log rows that mention the job; newest first
-  // across runs by the attempts' log order.
+  // The pipeline's runs, most recently written first, each reading only the log rows that
+  // mention the job; stops once `limit` attempts are newer than anything a remaining run can
+  // hold. Newest first means by when an attempt was first recorded (its start), as before.
+  struct RunRef {
+    std::string id, logical_date;
+    int64_t last_log_row;
+  };
+  std::vector<RunRef> runs;
+  {
+    sql::Stmt st(db,
+                 "SELECT id, logical_date, last FROM (SELECT r.id, r.logical_date, "
+                 "(SELECT max(l.id) FROM attempt_log l WHERE l.run_id = r.id) AS last "
+                 "FROM runs r WHERE r.pipeline = ?1) WHERE last IS NOT NULL ORDER BY last DESC");
+    st.bind(1, pipeline);
+    while (st.step()) runs.push_back({st.text(0), st.text(1), st.int64(2)});
+  }
   struct Found {
     AttemptRow row;
-    const std::string* run_id;
-    const std::string* logical_date;
+    const RunRef* run;
   };
-  std::vector<std::pair<std::string, std::string>> runs;  // id, logical date
-  {
-    sql::Stmt st(db, "SELECT id, logical_date FROM runs WHERE pipeline = ?1");
-    st.bind(1, pipeline);
-    while (st.step()) runs.emplace_back(st.text(0), st.text(1));
-  }
+  const auto newer = [](const Found& a, const Found& b) {
+    return a.row.first_seq != b.row.first_seq ? a.row.first_seq > b.row.first_seq
+                                              : a.row.seq > b.row.seq;
+  };
+  const auto wanted = static_cast<size_t>(limit > 0 ? limit : 0);
   std::vector<Found> found;
-  for (auto& [id, date] : runs)
-    for (auto& a : load_attempts(db, id, &job))
-      if (a.attempt > 0) found.push_back({std::move(a), &id, &date});
-  std::sort(found.begin(), found.end(),
-            [](const Found& a, const Found& b) { return a.row.seq > b.row.seq; });
-  if (limit > 0 && found.size() > static_cast<size_t>(limit)) found.resize(static_cast<size_t>(limit));
+  for (auto& run : runs) {
+    if (wanted > 0 && found.size() >= wanted) {
+      std::nth_element(found.begin(), found.begin() + static_cast<ptrdiff_t>(wanted - 1),
+                       found.end(), newer);
+      if (found[wanted - 1].row.first_seq >= first_seq_after(run.last_log_row)) break;
+    }
+    for (auto& a : load_attempts(db, run.id, &job))
+      if (a.attempt > 0) found.push_back({std::move(a), &run});
+  }
+  std::sort(found.begin(), found.end(), newer);
+  if (wanted > 0 && found.size() > wanted) found.resize(wanted);
 
   JobHistory h;
   std::vector<int64_t> ok_durations;
   int finished = 0, failed = 0;
   for (auto& f : found) {
     AttemptRecord a;
-    a.run_id = *f.run_id;
-    a.logical_date = *f.logical_date;
+    a.run_id = f.run->id;
+    a.logical_date = f.run->logical_date;
     a.job = std::move(f.row.job);
     a.try_number = f.row.try_number;
     a.attempt = f.row.attempt;

@@ -233,12 +233,12 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
 }
 
 std::string& StoreWriter::log_of(const Change& c) {
-  for (size_t i = 0; i < logs_used_; ++i) {
+  for (size_t i = logs_used_; i-- > 0;) {
     RunLog& log = logs_[i];
-    if (log.run_id == c.run_id || *log.run_id == *c.run_id) {
-      ++log.count;
-      return log.entries;
-    }
+    if (log.run_id != c.run_id && *log.run_id != *c.run_id) continue;
+    if (log.count == kMaxEntriesPerRow) break;  // full: the run's next row
+    ++log.count;
+    return log.entries;
   }
   if (logs_used_ == logs_.size()) logs_.emplace_back();
   RunLog& log = logs_[logs_used_++];
@@ -333,6 +333,8 @@ void StoreWriter::apply(const Change& c) {
       append_entry(log_of(c), e);
       break;
     case Change::Kind::finish_run:
+      // An attempt abandoned by the run (a plugin that never returned) keeps no start here.
+      std::erase_if(running_, [&](const auto& r) { return std::get<0>(r.first) == run_id; });
       s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());
       s.finish_run.run();
       if (sqlite3_changes(db_.get()) == 0)
