@@ -358,18 +358,27 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     auto* c = static_cast<Core*>(core);
     // However this ends (push_back may throw), the release is no longer in flight. This is
     // the last touch of the Core: run() and ~Executor() may return once done_mu is released.
+    // Only the last release in flight takes done_mu (before counting down, so a waiter cannot
+    // see zero and free the Core while we still use it); the others never touch c after.
     struct CountDown {
       Core* c;
       ~CountDown() {
+        int n = c->releases_in_flight.load();
+        while (n > 1)
+          if (c->releases_in_flight.compare_exchange_weak(n, n - 1)) return;
         std::lock_guard lock(c->done_mu);
         if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
       }
     } count_down{c};
+    bool first;
     {
       std::lock_guard lock(c->mu);
+      first = c->released.empty();
       c->released.push_back(static_cast<uint32_t>(job_index));
     }
-    c->cv.notify_one();
+    // One wake-up per commit's worth of releases: the worker woken for the first takes all
+    // that are queued by then, and a later release finding the list empty wakes another.
+    if (first) c->cv.notify_one();
   }
 
   // On a worker: starts what the durable successes in `jobs` made ready.
