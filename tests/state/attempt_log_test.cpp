@@ -110,6 +110,10 @@ TEST_CASE("texts that need escaping in JSON come back byte for byte", "[state][a
   test::RawDb raw(path);
   CHECK(raw.scalar("SELECT job FROM attempts") == job);
   CHECK(raw.scalar("SELECT error FROM attempts") == error);
+  // Times: jobhost and the view format the stored milliseconds alike.
+  CHECK(raw.scalar("SELECT started_at FROM attempts") == history.attempts[0].started_at);
+  CHECK(raw.scalar("SELECT ended_at FROM attempts") == history.attempts[0].ended_at);
+  CHECK(history.attempts[0].started_at.size() == 24);
 }
 
 TEST_CASE("a commit writes one log row per run, not one per attempt", "[state][attempt_log]") {

@@ -180,6 +180,11 @@ TEST_CASE("a version 2 database is migrated through versions 3 and 4 with its da
     CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE name = 'attempts_v3'") == 0);
     CHECK(raw.scalar("SELECT type FROM sqlite_master WHERE name = 'attempts'") == "view");
     CHECK(raw.scalar("SELECT config_hash FROM attempts WHERE id >> 24 = 9") == "cfg-e");
+    // Times are kept as Unix ms now; the view shows the same text as before.
+    CHECK(raw.scalar("SELECT started_at || ' ' || ended_at FROM attempts WHERE id >> 24 = 6") ==
+          "2026-11-27T06:00:41.000Z 2026-11-27T06:01:00.000Z");
+    CHECK(raw.scalar("SELECT entries ->> '$[0][4]' FROM attempt_log WHERE id = 6") ==
+          "1795759241000");
     CHECK(raw.scalar("SELECT \"table\" FROM pragma_foreign_key_list('attempt_log')") == "runs");
     CHECK(raw.count("SELECT count(*) FROM pragma_foreign_key_check") == 0);
     CHECK(raw.count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==

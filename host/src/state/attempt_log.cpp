@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <iterator>
 #include <unordered_map>
@@ -23,11 +24,19 @@ void append_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-void append_time(std::string& out, std::string_view iso) {
-  if (iso.empty())
-    out.append("null");
+// A number and the comma after it, without a temporary string.
+void append_number(std::string& out, int64_t value) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  *end++ = ',';
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void append_time(std::string& out, int64_t unix_ms) {
+  if (unix_ms < 0)
+    out.append("null,");
   else
-    append_string(out, iso);
+    append_number(out, unix_ms);
 }
 
 std::string text_of(const boost::json::value& v) {
@@ -56,6 +65,8 @@ struct AttemptKeyHash {
   }
 };
 
+int64_t time_of(const boost::json::value& v) { return v.is_null() ? -1 : int_of(v); }
+
 [[noreturn]] void malformed(const sql::Db& db, int64_t row, const std::string& why) {
   throw StoreError("state store " + db.path() + ": attempt_log row " + std::to_string(row) +
                    " is malformed: " + why);
@@ -66,17 +77,15 @@ struct AttemptKeyHash {
 void append_entry(std::string& entries, const AttemptEntry& e) {
   if (entries.size() > 1) entries.push_back(',');
   entries.push_back('[');
-  entries.append(std::to_string(e.try_number)).push_back(',');
+  append_number(entries, e.try_number);
   append_string(entries, e.job);
   entries.push_back(',');
-  entries.append(std::to_string(e.attempt)).push_back(',');
+  append_number(entries, e.attempt);
   append_string(entries, e.state);
   entries.push_back(',');
-  append_time(entries, e.started_at);
-  entries.push_back(',');
-  append_time(entries, e.ended_at);
-  entries.push_back(',');
-  entries.append(std::to_string(e.duration_ms)).push_back(',');
+  append_time(entries, e.started_ms);
+  append_time(entries, e.ended_ms);
+  append_number(entries, e.duration_ms);
   append_string(entries, e.error);
   entries.push_back(',');
   append_string(entries, e.config_hash);
@@ -139,8 +148,8 @@ std::vector<AttemptRow> load_attempts(sql::Db& db, const std::string& run_id,
       AttemptRow& r = *it->second;
       r.seq = seq;
       r.state = text_of((*e)[kState]);
-      r.started_at = text_of((*e)[kStartedAt]);
-      r.ended_at = text_of((*e)[kEndedAt]);
+      r.started_ms = time_of((*e)[kStartedAt]);
+      r.ended_ms = time_of((*e)[kEndedAt]);
       r.duration_ms = int_of((*e)[kDuration]);
       r.error = text_of((*e)[kError]);
       r.config_hash = text_of((*e)[kConfigHash]);

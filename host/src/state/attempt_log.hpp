@@ -4,8 +4,8 @@
 // B-tree insert (and an index entry) per attempt. The `attempts` view unpacks the log for
 // sqlite3 users; jobhost's own reads fold the log here.
 //
-// An entry is [try, job, attempt, state, started_at, ended_at, duration_ms, error, config_hash]
-// (times ISO-8601 UTC or null). Every entry is complete: the newest entry of an attempt
+// An entry is [try, job, attempt, state, started_ms, ended_ms, duration_ms, error, config_hash]
+// (times in Unix milliseconds, or null when not known). Every entry is complete: the newest entry of an attempt
 // (try, job, attempt) is the attempt. Settled jobs (never ran in that try) have attempt 0.
 #pragma once
 
@@ -24,7 +24,7 @@ struct AttemptEntry {
   std::string_view job;
   int attempt = 0;
   std::string_view state;
-  std::string_view started_at, ended_at;  // empty: not known (null)
+  int64_t started_ms = -1, ended_ms = -1;  // Unix ms; -1: not known (null)
   int64_t duration_ms = 0;
   std::string_view error;
   std::string_view config_hash;
@@ -45,7 +45,7 @@ struct AttemptRow {
   std::string job;
   int attempt = 0;
   std::string state;
-  std::string started_at, ended_at;  // empty when not known
+  int64_t started_ms = -1, ended_ms = -1;  // Unix ms; -1 when not known
   int64_t duration_ms = 0;
   std::string error;
   std::string config_hash;

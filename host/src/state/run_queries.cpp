@@ -5,6 +5,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "state/clock.hpp"
+
 namespace jobhost::state {
 namespace {
 
@@ -32,6 +34,13 @@ void fill_counts(const std::vector<AttemptRow>& attempts, RunSummary& s) {
   for (auto& a : attempts)  // in seq order: the last one seen is the newest
     if (a.try_number == s.try_number) latest[a.job] = &a;
   for (auto& [job, a] : latest) ++s.counts_by_state[a->state];
+}
+
+std::string iso_or_empty(int64_t unix_ms) {
+  if (unix_ms < 0) return {};
+  char buf[kIsoUtcLength + 1];
+  format_iso_utc(unix_ms, buf);
+  return buf;
 }
 
 }  // namespace
@@ -218,8 +227,8 @@ JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std
     a.try_number = f.row.try_number;
     a.attempt = f.row.attempt;
     a.state = std::move(f.row.state);
-    a.started_at = std::move(f.row.started_at);
-    a.ended_at = std::move(f.row.ended_at);
+    a.started_at = iso_or_empty(f.row.started_ms);
+    a.ended_at = iso_or_empty(f.row.ended_ms);
     a.duration_ms = f.row.duration_ms;
     a.error = std::move(f.row.error);
     if (a.state != "running") ++finished;

@@ -63,7 +63,7 @@ class SqliteRunStore final : public RunStore {
     if (h.existed) {
       ++h.try_number;
       auto attempts = load_attempts(db_, h.run_id);
-      h.interrupted_attempts = record_lost_attempts(h.run_id, attempts, now);
+      h.interrupted_attempts = record_lost_attempts(h.run_id, attempts);
       h.prior = query_prior(db_, h.run_id, attempts);
       sql::Stmt up(db_,
                    "UPDATE runs SET try_number = ?2, status = 'running', started_at = ?3, "
@@ -232,16 +232,16 @@ class SqliteRunStore final : public RunStore {
   // Attempts left `running` (their host died: the caller holds the run lock, so nobody alive
   // runs them) become failed with "host lost", in `attempts` and in one new log row.
   // Returns how many. Caller holds mu_ and a transaction.
-  int64_t record_lost_attempts(const std::string& run_id, std::vector<AttemptRow>& attempts,
-                               const std::string& now) {
+  int64_t record_lost_attempts(const std::string& run_id, std::vector<AttemptRow>& attempts) {
     std::string entries = "[";
     int64_t lost = 0;
+    const int64_t now = now_unix_ms();
     for (auto& a : attempts) {
       if (!is_running(a)) continue;
       a.state = to_string(JobState::failed);
       a.error = "host lost";
-      a.ended_at = now;
-      append_entry(entries, {a.try_number, a.job, a.attempt, a.state, a.started_at, a.ended_at,
+      a.ended_ms = now;
+      append_entry(entries, {a.try_number, a.job, a.attempt, a.state, a.started_ms, a.ended_ms,
                              a.duration_ms, a.error, a.config_hash});
       ++lost;
     }

@@ -100,7 +100,8 @@ CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
 )sql";
 
 // Version 4: attempts move into `attempt_log`, one row per run per writer commit holding that
-// batch's entries as a JSON array (see attempt_log.hpp): a durable run costs one SQLite row
+// batch's entries as a JSON array (see attempt_log.hpp; times as Unix ms, which the view
+// shows as ISO-8601 text as before): a durable run costs one SQLite row
 // per ~1000 attempts instead of a row and an index entry per attempt. `attempts` becomes a
 // view with the same columns (the attempt's newest entry); its id is its first entry's
 // (log row << 24) + position, so it orders rows as before. Existing rows become one log row
@@ -112,7 +113,9 @@ CREATE TABLE attempt_log(
   entries TEXT NOT NULL);
 CREATE INDEX attempt_log_by_run ON attempt_log(run_id);
 INSERT INTO attempt_log(id, run_id, entries)
-  SELECT id, run_id, json_array(json_array(try_number, job, attempt, state, started_at, ended_at,
+  SELECT id, run_id, json_array(json_array(try_number, job, attempt, state,
+    CAST(round((julianday(started_at) - 2440587.5) * 86400000.0) AS INTEGER),
+    CAST(round((julianday(ended_at) - 2440587.5) * 86400000.0) AS INTEGER),
     duration_ms, error, config_hash)) FROM attempts WHERE run_id IN (SELECT id FROM runs)
   ORDER BY id;
 DROP TABLE attempts;
@@ -121,7 +124,9 @@ CREATE VIEW attempts AS
     config_hash FROM (
     SELECT min((l.id << 24) + e.key) OVER attempt AS id, l.run_id AS run_id,
       e.value ->> 0 AS try_number, e.value ->> 1 AS job, e.value ->> 2 AS attempt,
-      e.value ->> 3 AS state, e.value ->> 4 AS started_at, e.value ->> 5 AS ended_at,
+      e.value ->> 3 AS state,
+      strftime('%Y-%m-%dT%H:%M:%fZ', (e.value ->> 4) / 1000.0, 'unixepoch') AS started_at,
+      strftime('%Y-%m-%dT%H:%M:%fZ', (e.value ->> 5) / 1000.0, 'unixepoch') AS ended_at,
       e.value ->> 6 AS duration_ms, e.value ->> 7 AS error, e.value ->> 8 AS config_hash,
       row_number() OVER (attempt ORDER BY l.id DESC, e.key DESC) AS newest
     FROM attempt_log l, json_each(l.entries) e

@@ -268,7 +268,6 @@ void StoreWriter::write_logs() {
 void StoreWriter::apply(const Change& c) {
   auto& s = *stmts_;
   const std::string& run_id = *c.run_id;
-  const Stamp at(c.at_ms);
   AttemptEntry e;
   e.try_number = c.try_number;
   e.job = c.job;
@@ -276,33 +275,29 @@ void StoreWriter::apply(const Change& c) {
   switch (c.kind) {
     case Change::Kind::started:
       e.state = to_string(JobState::running);
-      e.started_at = at.view();
+      e.started_ms = c.at_ms;
       e.config_hash = c.config_hash;
       append_entry(log_of(c), e);
       // Its end will repeat the start time and config hash: every entry is complete.
       running_[{run_id, c.try_number, c.job, c.attempt}] = {c.at_ms, c.config_hash};
       break;
     case Change::Kind::finished: {
-      int64_t started_ms = c.started_at_ms;  // set when it absorbed its `started`
-      std::string_view config_hash = c.config_hash;
+      e.started_ms = c.started_at_ms;  // set when it absorbed its `started`
+      e.config_hash = c.config_hash;
       std::string held_hash;
-      if (started_ms < 0) {
+      if (e.started_ms < 0) {
         auto it = running_.find({run_id, c.try_number, c.job, c.attempt});
         if (it != running_.end()) {
-          started_ms = it->second.at_ms;
+          e.started_ms = it->second.at_ms;
           held_hash = std::move(it->second.config_hash);
-          config_hash = held_hash;
+          e.config_hash = held_hash;
           running_.erase(it);
         }
       }
-      std::optional<Stamp> started_at;
-      if (started_ms >= 0) started_at.emplace(started_ms);
       e.state = to_string(c.state);
-      if (started_at) e.started_at = started_at->view();
-      e.ended_at = at.view();
+      e.ended_ms = c.at_ms;
       e.duration_ms = c.duration_ms;
       e.error = c.text;
-      e.config_hash = config_hash;
       append_entry(log_of(c), e);
       // The latest attempt's outputs replace earlier ones: stale keys must not leak into
       // downstream jobs of a rerun.
@@ -327,20 +322,22 @@ void StoreWriter::apply(const Change& c) {
     case Change::Kind::settled:
       e.attempt = 0;
       e.state = to_string(c.state);
-      e.ended_at = at.view();
+      e.ended_ms = c.at_ms;
       e.error = c.text;
       e.config_hash = c.config_hash;
       append_entry(log_of(c), e);
       break;
-    case Change::Kind::finish_run:
+    case Change::Kind::finish_run: {
       // An attempt abandoned by the run (a plugin that never returned) keeps no start here.
       std::erase_if(running_, [&](const auto& r) { return std::get<0>(r.first) == run_id; });
+      const Stamp at(c.at_ms);
       s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());
       s.finish_run.run();
       if (sqlite3_changes(db_.get()) == 0)
         throw StoreError("state store " + db_.path() + ": finish_run: no run with id '" +
                          run_id + "'");
       break;
+    }
     case Change::Kind::callback:
       break;
   }
