@@ -65,7 +65,8 @@ struct AttemptKeyHash {
   }
 };
 
-int64_t time_of(const boost::json::value& v) { return v.is_null() ? -1 : int_of(v); }
+// Unix ms, or -1 when not known (null, or not a number).
+int64_t time_of(const boost::json::value& v) { return v.is_number() ? int_of(v) : -1; }
 
 [[noreturn]] void malformed(const sql::Db& db, int64_t row, const std::string& why) {
   throw StoreError("state store " + db.path() + ": attempt_log row " + std::to_string(row) +

@@ -208,6 +208,7 @@ JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std
     if (wanted > 0 && found.size() >= wanted) {
       std::nth_element(found.begin(), found.begin() + static_cast<ptrdiff_t>(wanted - 1),
                        found.end(), newer);
+      found.resize(wanted);  // the newest `wanted` so far; older ones cannot make the cut
       if (found[wanted - 1].row.first_seq >= first_seq_after(run.last_log_row)) break;
     }
     for (auto& a : load_attempts(db, run.id, &job))

@@ -195,6 +195,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
     try {
       sql::Transaction tx(db_);
       logs_used_ = 0;
+      finished_runs_.clear();  // pointers of an earlier, failed batch may be gone
       for (auto& c : batch) {
         if (c.kind == Change::Kind::callback) continue;
         try {
@@ -209,6 +210,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       }
       write_logs();
       tx.commit();
+      forget_finished_runs();
       commits_.fetch_add(1);
     } catch (const StoreError& e) {
       record_error(std::string(e.what()) + " (" + std::to_string(batch.size()) +
@@ -230,6 +232,14 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       spdlog::error("run store: a when_durable callback threw");
     }
   }
+}
+
+void StoreWriter::forget_finished_runs() {
+  // Attempts a finished run abandoned (a plugin that never returned) keep no start here. After
+  // the batch: a start of the same batch may come after its run's finish_run.
+  for (const std::string* run_id : finished_runs_)
+    std::erase_if(running_, [&](const auto& r) { return std::get<0>(r.first) == *run_id; });
+  finished_runs_.clear();
 }
 
 std::string& StoreWriter::log_of(const Change& c) {
@@ -328,8 +338,7 @@ void StoreWriter::apply(const Change& c) {
       append_entry(log_of(c), e);
       break;
     case Change::Kind::finish_run: {
-      // An attempt abandoned by the run (a plugin that never returned) keeps no start here.
-      std::erase_if(running_, [&](const auto& r) { return std::get<0>(r.first) == run_id; });
+      finished_runs_.push_back(c.run_id);
       const Stamp at(c.at_ms);
       s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());
       s.finish_run.run();

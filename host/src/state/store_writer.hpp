@@ -107,6 +107,8 @@ class StoreWriter {
     std::string config_hash;
   };
   std::map<std::tuple<std::string, int, std::string, int>, Start> running_;
+  std::vector<const std::string*> finished_runs_;  // runs finished in this batch
+  void forget_finished_runs();
 
   // Declared before the statements, which refer to it.
   sql::Db db_;
