@@ -48,6 +48,7 @@ struct Runtime {
   std::vector<uint32_t> succ;
   Clock::time_point first_start{};
   JobOutcome outcome;  // written by the thread that owns the job's current step
+  uint32_t next_released = 0;  // Core::released list link (job index + 1; 0 ends it)
 };
 
 }  // namespace
@@ -68,8 +69,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::priority_queue<std::tuple<double, double, int64_t>> ready;  // (priority, rank, -index)
   bool stopping = false;
   // Successes whose commit the observer confirmed, waiting for a worker to release their
-  // dependants: the store's thread only hands them over, it has commits to make.
-  std::vector<uint32_t> released;
+  // dependants: the store's thread only hands them over, it has commits to make. A lock-free
+  // list linked through Runtime::next_released (head: job index + 1, 0 when empty): the
+  // store's thread pushes without taking `mu`, which the workers hold to pop ready jobs.
+  std::atomic<uint32_t> released{0};
   std::vector<std::thread> workers;
 
   std::atomic<size_t> settled{0};
@@ -126,12 +129,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
       uint32_t job;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stopping || !ready.empty() || !released.empty(); });
-        if (!released.empty()) {
-          std::vector<uint32_t> mine;
-          mine.swap(released);
+        cv.wait(lock, [&] { return stopping || !ready.empty() || released.load() != 0; });
+        if (uint32_t head = released.exchange(0, std::memory_order_acquire)) {
           lock.unlock();
-          release_dependants(mine);
+          release_dependants(head);
           continue;
         }
         if (ready.empty()) return;  // stopping
@@ -356,8 +357,8 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   // a worker and returns.
   static void release(void* core, uint64_t job_index) {
     auto* c = static_cast<Core*>(core);
-    // However this ends (push_back may throw), the release is no longer in flight. This is
-    // the last touch of the Core: run() and ~Executor() may return once done_mu is released.
+    // When this returns, the release is no longer in flight. This is the last touch of the
+    // Core: run() and ~Executor() may return once done_mu is released.
     // Only the last release in flight takes done_mu (before counting down, so a waiter cannot
     // see zero and free the Core while we still use it); the others never touch c after.
     struct CountDown {
@@ -370,20 +371,24 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
         if (c->releases_in_flight.fetch_sub(1) == 1) c->done_cv.notify_all();
       }
     } count_down{c};
-    bool first;
-    {
-      std::lock_guard lock(c->mu);
-      first = c->released.empty();
-      c->released.push_back(static_cast<uint32_t>(job_index));
-    }
-    // One wake-up per commit's worth of releases: the worker woken for the first takes all
-    // that are queued by then, and a later release finding the list empty wakes another.
-    if (first) c->cv.notify_one();
+    uint32_t head = c->released.load(std::memory_order_relaxed);
+    do {
+      c->rt[job_index].next_released = head;
+    } while (!c->released.compare_exchange_weak(head, static_cast<uint32_t>(job_index) + 1,
+                                                std::memory_order_release,
+                                                std::memory_order_relaxed));
+    if (head != 0) return;  // a worker was woken for the list already, or is busy and will look
+    // The list was empty: wake a worker. Taking `mu` first means a worker that saw the list
+    // empty is already waiting (and gets the notification) or has not checked yet.
+    { std::lock_guard lock(c->mu); }
+    c->cv.notify_one();
   }
 
-  // On a worker: starts what the durable successes in `jobs` made ready.
-  void release_dependants(const std::vector<uint32_t>& successes) {
-    for (uint32_t job : successes) {
+  // On a worker: starts what the durable successes in the list at `head` made ready.
+  void release_dependants(uint32_t head) {
+    while (head != 0) {
+      const uint32_t job = head - 1;
+      head = rt[job].next_released;
       auto next = propagate(job, JobState::success);
       if (next) enqueue(*next);
       count_settled();
