@@ -128,6 +128,54 @@ TEST_CASE("attempts left running by a dead host become failed: host lost",
   CHECK(store->begin_run(test::make_begin("daily", "2026-11-28")).interrupted_attempts == 0);
 }
 
+TEST_CASE("begin_run after peek_run reuses the peek only while it is current",
+          "[state][begin_run]") {
+  test::TempDir dir;
+  const std::string path = dir.str("state.db");
+  const auto begin = test::make_begin("daily", "2026-11-28");
+  {
+    auto store = test::open_store(path);
+    auto t1 = store->begin_run(begin);
+    store->job_started(t1.run_id, 1, "a", 1, "ca");
+    store->job_finished(t1.run_id, 1, "a", 1, JobState::success, "", 1, {}, {{"rows", "3"}});
+    store->job_started(t1.run_id, 1, "b", 1, "cb");
+    store->job_finished(t1.run_id, 1, "b", 1, JobState::failed, "boom", 1, {}, {});
+    store->finish_run(t1.run_id, "failed");
+
+    // Current: try 2 sees what try 1 left, read once.
+    auto t2 = store->begin_run(begin, std::move(*store->peek_run("daily", "2026-11-28")));
+    CHECK(t2.try_number == 2);
+    CHECK(t2.prior.at("a").state == JobState::success);
+    CHECK(t2.prior.at("a").outputs.at("rows") == "3");
+    CHECK(t2.prior.at("b").state == JobState::failed);
+    store->job_started(t2.run_id, 2, "b", 1, "cb");
+    store->job_finished(t2.run_id, 2, "b", 1, JobState::success, "", 1, {}, {});
+
+    // Stale: a try ran after the peek (b failed in it), so the peek's picture is not used.
+    auto stale = *store->peek_run("daily", "2026-11-28");
+    CHECK(stale.prior.at("b").state == JobState::success);
+    auto t3 = store->begin_run(begin);
+    store->job_started(t3.run_id, 3, "b", 1, "cb");
+    store->job_finished(t3.run_id, 3, "b", 1, JobState::failed, "again", 1, {}, {});
+    auto t4 = store->begin_run(begin, std::move(stale));
+    CHECK(t3.try_number == 3);
+    CHECK(t4.try_number == 4);
+    CHECK(t4.prior.at("b").state == JobState::failed);
+    store->job_started(t4.run_id, 4, "b", 2, "cb");
+    store->flush();
+  }
+  // Attempts to mark lost: the peek only counts them; begin_run records them.
+  auto store = test::open_store(path);
+  auto peeked = *store->peek_run("daily", "2026-11-28");
+  CHECK(peeked.interrupted_attempts == 1);
+  auto t5 = store->begin_run(begin, std::move(peeked));
+  CHECK(t5.interrupted_attempts == 1);
+  CHECK(t5.prior.at("b").state == JobState::failed);
+  test::RawDb raw(path);
+  CHECK(raw.scalar("SELECT error FROM attempts WHERE try_number = 4 AND job = 'b'") ==
+        "host lost");
+}
+
 TEST_CASE("job state names round-trip", "[state]") {
   for (auto s : {JobState::pending, JobState::running, JobState::up_for_retry, JobState::success,
                  JobState::failed, JobState::upstream_failed, JobState::skipped,

@@ -268,9 +268,10 @@ RunReport PipelineRun::run() {
     // new try is recorded, so rerunning a finished date any number of times costs nothing.
     // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
     // after its last job succeeded still needs a try that finishes it.
+    std::optional<state::RunHandle> earlier;
     if (!req.force && req.force_jobs.empty() && req.only.empty()) {
-      if (auto earlier = req.store->peek_run(spec.name, req.logical_date);
-          earlier && earlier->previous_status == "success" && earlier->interrupted_attempts == 0) {
+      earlier = req.store->peek_run(spec.name, req.logical_date);
+      if (earlier && earlier->previous_status == "success" && earlier->interrupted_attempts == 0) {
         bool all_succeeded = true;
         for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i)
           all_succeeded = success_stands(earlier->prior, i, earlier->run_id);
@@ -294,8 +295,10 @@ RunReport PipelineRun::run() {
     }
     boost::json::object pj;
     for (auto& [k, v] : params) pj[k] = v;
-    handle = req.store->begin_run({spec.name, req.logical_date, boost::json::serialize(pj),
-                                   file_hash, spec.source_text});
+    state::RunBegin begin{spec.name, req.logical_date, boost::json::serialize(pj), file_hash,
+                          spec.source_text};
+    // What the peek read serves the new try too: the earlier tries are read once.
+    handle = earlier ? req.store->begin_run(begin, std::move(*earlier)) : req.store->begin_run(begin);
     if (handle.interrupted_attempts > 0)
       report.notices.push_back(std::to_string(handle.interrupted_attempts) +
                                " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");

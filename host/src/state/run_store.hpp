@@ -131,6 +131,12 @@ class RunStore {
   // Creates the run (or the next try of it) and reports what earlier tries left. Attempts
   // left `running` by a dead host are recorded as failed ("host lost").
   virtual RunHandle begin_run(const RunBegin& begin) = 0;
+  // begin_run() right after peek_run() under the same run lock: may reuse what the peek read
+  // instead of reading the earlier tries again (a resumed 100,000-job run reads them once).
+  virtual RunHandle begin_run(const RunBegin& begin, RunHandle&& peeked) {
+    (void)peeked;
+    return begin_run(begin);
+  }
   // What begin_run would find, without writing anything: the run's id, its latest try (not a
   // new one), what earlier tries left, and how many attempts are still marked running.
   // Nothing when (pipeline, date) has never run.

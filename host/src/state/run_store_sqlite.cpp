@@ -52,7 +52,13 @@ class SqliteRunStore final : public RunStore {
     unlock_run(db_, pipeline, logical_date);
   }
 
-  RunHandle begin_run(const RunBegin& b) override {
+  RunHandle begin_run(const RunBegin& b) override { return begin(b, nullptr); }
+
+  RunHandle begin_run(const RunBegin& b, RunHandle&& peeked) override { return begin(b, &peeked); }
+
+  // begin_run, reusing what `peeked` read when it still describes the run's latest try and
+  // has nothing to mark lost (the caller holds the run lock, so no one else wrote since).
+  RunHandle begin(const RunBegin& b, RunHandle* peeked) {
     // Earlier changes of this process (a previous try) must be visible to `prior`. A pending
     // write error belongs to whoever submitted those changes: it stays for their flush().
     writer_.drain();
@@ -61,10 +67,15 @@ class SqliteRunStore final : public RunStore {
     sql::Transaction tx(db_);
     RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
     if (h.existed) {
+      if (peeked && peeked->run_id == h.run_id && peeked->try_number == h.try_number &&
+          peeked->interrupted_attempts == 0) {
+        h.prior = std::move(peeked->prior);
+      } else {
+        auto attempts = load_attempts(db_, h.run_id);
+        h.interrupted_attempts = record_lost_attempts(h.run_id, attempts);
+        h.prior = query_prior(db_, h.run_id, attempts);
+      }
       ++h.try_number;
-      auto attempts = load_attempts(db_, h.run_id);
-      h.interrupted_attempts = record_lost_attempts(h.run_id, attempts);
-      h.prior = query_prior(db_, h.run_id, attempts);
       sql::Stmt up(db_,
                    "UPDATE runs SET try_number = ?2, status = 'running', started_at = ?3, "
                    "ended_at = NULL, params_json = ?4, file_hash = ?5 WHERE id = ?1");
