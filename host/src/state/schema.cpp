@@ -105,7 +105,8 @@ CREATE INDEX attempts_by_run_job ON attempts(run_id, job);
 // per ~1000 attempts instead of a row and an index entry per attempt. `attempts` becomes a
 // view with the same columns (the attempt's newest entry); its id is its first entry's
 // (log row << 24) + position, so it orders rows as before. Existing rows become one log row
-// each, keeping their order (log row id = old attempt id).
+// each, keeping their order (log row id = old attempt id). The view sticks to json_extract and
+// window functions (SQLite 3.25+), so older sqlite3 shells can still open the file.
 const char* kV4 = R"sql(
 CREATE TABLE attempt_log(
   id INTEGER PRIMARY KEY,
@@ -123,14 +124,21 @@ CREATE VIEW attempts AS
   SELECT id, run_id, try_number, job, attempt, state, started_at, ended_at, duration_ms, error,
     config_hash FROM (
     SELECT min((l.id << 24) + e.key) OVER attempt AS id, l.run_id AS run_id,
-      e.value ->> 0 AS try_number, e.value ->> 1 AS job, e.value ->> 2 AS attempt,
-      e.value ->> 3 AS state,
-      strftime('%Y-%m-%dT%H:%M:%fZ', (e.value ->> 4) / 1000.0, 'unixepoch') AS started_at,
-      strftime('%Y-%m-%dT%H:%M:%fZ', (e.value ->> 5) / 1000.0, 'unixepoch') AS ended_at,
-      e.value ->> 6 AS duration_ms, e.value ->> 7 AS error, e.value ->> 8 AS config_hash,
+      json_extract(e.value, '$[0]') AS try_number,
+      json_extract(e.value, '$[1]') AS job,
+      json_extract(e.value, '$[2]') AS attempt,
+      json_extract(e.value, '$[3]') AS state,
+      strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.value, '$[4]') / 1000.0, 'unixepoch')
+        AS started_at,
+      strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.value, '$[5]') / 1000.0, 'unixepoch')
+        AS ended_at,
+      json_extract(e.value, '$[6]') AS duration_ms,
+      json_extract(e.value, '$[7]') AS error,
+      json_extract(e.value, '$[8]') AS config_hash,
       row_number() OVER (attempt ORDER BY l.id DESC, e.key DESC) AS newest
     FROM attempt_log l, json_each(l.entries) e
-    WINDOW attempt AS (PARTITION BY l.run_id, e.value ->> 0, e.value ->> 1, e.value ->> 2))
+    WINDOW attempt AS (PARTITION BY l.run_id, json_extract(e.value, '$[0]'),
+                       json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')))
   WHERE newest = 1;
 )sql";
 
