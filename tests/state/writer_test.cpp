@@ -77,6 +77,40 @@ TEST_CASE("when_durable runs after the commit covering earlier changes, in order
   CHECK(seen == std::vector<std::string>{"cb1:a=1", "cb2:a=1,b=1", "cb3"});
 }
 
+TEST_CASE("job_finished_then calls back after the commit that writes the end, even a failed one",
+          "[state][writer]") {
+  test::TempDir dir;
+  std::string path = dir.str("state.db");
+  // A long gathering window: the callback must not wait for it.
+  auto store = test::open_store(path, std::chrono::seconds(10));
+  auto h = store->begin_run(test::make_begin("p", "2026-11-28"));
+  test::RawDb raw(path);
+  struct Seen {
+    test::RawDb* raw;
+    std::vector<std::string> lines;  // appended on the writer thread only
+  } seen{&raw, {}};
+  auto record = [](void* context, uint64_t arg) {
+    auto* s = static_cast<Seen*>(context);
+    s->lines.push_back(std::to_string(arg) + ":" +
+                       s->raw->scalar("SELECT group_concat(job || '=' || state) FROM attempts"));
+  };
+  store->job_started(h.run_id, 1, "a", 1, "c");
+  auto t0 = std::chrono::steady_clock::now();
+  store->job_finished_then(h.run_id, 1, "a", 1, JobState::success, "", 3, {}, {{"k", "v"}},
+                           record, &seen, 7);
+  store->flush();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(seen.lines == std::vector<std::string>{"7:a=success"});
+  CHECK(store->get_run(h.run_id)->jobs.at(0).outputs.at("k") == "v");
+
+  // An unknown run: the write fails, the callback still runs (nothing waits forever).
+  store->job_finished_then("no-such-run", 1, "b", 1, JobState::success, "", 1, {}, {}, record,
+                           &seen, 8);
+  CHECK_THROWS_WITH(store->flush(), Catch::Contains("no-such-run"));
+  REQUIRE(seen.lines.size() == 2);
+  CHECK(seen.lines[1] == "8:a=success");
+}
+
 TEST_CASE("an attempt's start and end make one row, whether the end comes before the start "
           "was written or after", "[state][writer]") {
   test::TempDir dir;

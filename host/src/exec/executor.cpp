@@ -287,9 +287,19 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
         break;
       default: next = JobState::failed;
     }
-    if (observer) observer->on_attempt_end(job, attempt, next, res, duration);
     r.outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - r.first_start).count();
     r.outcome.error = next == JobState::success ? std::string() : res.error;
+    if (next == JobState::success && hold_release && !r.succ.empty()) {
+      // Dependants may start as soon as the observer's store commits, so the outcome they
+      // read is complete before the observer sees the end.
+      r.outcome.metrics = res.metrics;
+      r.outcome.outputs = res.outputs;
+      r.state.store(static_cast<int>(JobState::success), std::memory_order_release);
+      releases_in_flight.fetch_add(1);
+      observer->on_success_held(job, attempt, res, duration, &Core::release, this);
+      return std::nullopt;
+    }
+    if (observer) observer->on_attempt_end(job, attempt, next, res, duration);
     r.outcome.metrics = std::move(res.metrics);
     r.outcome.outputs = std::move(res.outputs);
     if (next == JobState::up_for_retry) {

@@ -79,6 +79,14 @@ class ExecutionObserver {
   // called, once, from any thread. A plain function and context: nothing to allocate per job.
   using Release = void (*)(void* executor, uint64_t job);
   virtual void before_release(uint32_t job, Release release, void* executor) { release(executor, job); }
+  // Only called when holds_release(), for a succeeded attempt whose job has dependants:
+  // on_attempt_end() then before_release() in one call, so an observer can hand both to its
+  // store as one change (the hot path of a durable run).
+  virtual void on_success_held(uint32_t job, int attempt, const AttemptResult& result,
+                               int64_t duration_ms, Release release, void* executor) {
+    on_attempt_end(job, attempt, JobState::success, result, duration_ms);
+    before_release(job, release, executor);
+  }
 };
 
 enum class CancelReason { none, fail_fast, interrupted };

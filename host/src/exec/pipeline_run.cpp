@@ -74,6 +74,16 @@ class RunObserver : public ExecutionObserver {
     }
     notify(job, state, attempt, r.error);
   }
+  void on_success_held(uint32_t job, int attempt, const AttemptResult& r, int64_t duration_ms,
+                       Release release, void* executor) override {
+    // Reported first: the release may start dependants before job_finished_then returns.
+    notify(job, JobState::success, attempt, r.error);
+    std::map<std::string, double> metrics(r.metrics.begin(), r.metrics.end());
+    std::map<std::string, std::string> outputs(r.outputs.begin(), r.outputs.end());
+    req_.store->job_finished_then(report_.run_id, report_.try_number, name(job), attempt,
+                                  JobState::success, r.error, duration_ms, metrics, outputs,
+                                  release, executor, job);
+  }
   void on_settled_without_run(uint32_t job, JobState state, const std::string& reason) override {
     if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason,
                                             hashes_[job]);

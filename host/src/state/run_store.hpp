@@ -171,6 +171,17 @@ class RunStore {
   virtual void when_durable(DurableFn fn, void* context, uint64_t arg) {
     when_durable(std::function<void()>([fn, context, arg] { fn(context, arg); }));
   }
+  // job_finished(), then when_durable(fn, context, arg), as one change: a succeeded job's
+  // end and the release of its dependants.
+  virtual void job_finished_then(const std::string& run_id, int try_number,
+                                 const std::string& job, int attempt, JobState state,
+                                 const std::string& error, int64_t duration_ms,
+                                 const std::map<std::string, double>& metrics,
+                                 const std::map<std::string, std::string>& outputs,
+                                 DurableFn fn, void* context, uint64_t arg) {
+    job_finished(run_id, try_number, job, attempt, state, error, duration_ms, metrics, outputs);
+    when_durable(fn, context, arg);
+  }
 
   // Queries (read the committed state).
   virtual std::vector<RunSummary> list_runs(const std::optional<std::string>& pipeline,

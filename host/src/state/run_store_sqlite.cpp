@@ -143,6 +143,15 @@ class SqliteRunStore final : public RunStore {
                     int attempt, JobState state, const std::string& error, int64_t duration_ms,
                     const std::map<std::string, double>& metrics,
                     const std::map<std::string, std::string>& outputs) override {
+    job_finished_then(run_id, try_number, job, attempt, state, error, duration_ms, metrics,
+                      outputs, nullptr, nullptr, 0);
+  }
+
+  void job_finished_then(const std::string& run_id, int try_number, const std::string& job,
+                         int attempt, JobState state, const std::string& error,
+                         int64_t duration_ms, const std::map<std::string, double>& metrics,
+                         const std::map<std::string, std::string>& outputs, DurableFn fn,
+                         void* context, uint64_t arg) override {
     Change c = job_change(Change::Kind::finished, try_number, job);
     c.attempt = attempt;
     c.state = state;
@@ -150,6 +159,9 @@ class SqliteRunStore final : public RunStore {
     c.duration_ms = duration_ms;
     if (!metrics.empty() || !outputs.empty())
       c.payload.reset(new Change::Payload{metrics, outputs});
+    c.fn = fn;  // run after the commit that writes this change
+    c.context = context;
+    c.arg = arg;
     writer_.submit(std::move(c), run_id);
   }
 

@@ -112,14 +112,16 @@ void StoreWriter::submit(Change&& change, const std::string& run_id) {
     ++submitted_;
     const bool is_callback = change.kind == Change::Kind::callback;
     if (!is_callback) change.run_id = intern_run_id(run_id);
+    // A finished change may carry a callback of its own (job_finished_then).
+    const bool has_callback = change.fn != nullptr || is_callback;
     if (change.kind == Change::Kind::started) {
       held_starts_.push_back(std::move(change));
       wake = queue_.empty() && held_starts_.size() == 1;  // starts the gathering delay
     } else {
       if (change.kind == Change::Kind::finished && !held_starts_.empty()) absorb_start(change);
       queue_.push_back(std::move(change));
-      if (is_callback) ++callbacks_queued_;
-      wake = queue_.size() == 1 || queue_.size() == kBatchTarget || is_callback;
+      if (has_callback) ++callbacks_queued_;
+      wake = queue_.size() == 1 || queue_.size() == kBatchTarget || has_callback;
     }
   }
   if (wake) work_cv_.notify_one();
@@ -220,7 +222,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   // Callbacks run even after a failed write so the executor never waits forever; it learns
   // about the failure from write_error() or its next flush().
   for (auto& c : batch) {
-    if (c.kind != Change::Kind::callback) continue;
+    if (c.kind != Change::Kind::callback && !c.fn) continue;
     try {
       if (c.fn)
         c.fn(c.context, c.arg);

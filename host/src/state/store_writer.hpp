@@ -43,7 +43,9 @@ struct Change {
   };
   std::unique_ptr<Payload> payload;  // finished only, null when both maps are empty
   std::function<void()> callback;
-  RunStore::DurableFn fn = nullptr;  // callback without allocation: fn(context, arg)
+  // callback without allocation: fn(context, arg). Also on a finished change, run after the
+  // commit that writes it (job_finished_then).
+  RunStore::DurableFn fn = nullptr;
   void* context = nullptr;
   uint64_t arg = 0;
   // A `finished` that absorbed its attempt's `started` before the writer took it: one row
