@@ -161,18 +161,27 @@ TEST_CASE("begin_run after peek_run reuses the peek only while it is current",
     CHECK(t3.try_number == 3);
     CHECK(t4.try_number == 4);
     CHECK(t4.prior.at("b").state == JobState::failed);
-    store->job_started(t4.run_id, 4, "b", 2, "cb");
+
+    // Stale too: an attempt of the same try was recorded after the peek.
+    auto same_try = *store->peek_run("daily", "2026-11-28");
+    store->job_started(t4.run_id, 4, "b", 1, "cb");
+    store->job_finished(t4.run_id, 4, "b", 1, JobState::success, "", 1, {}, {});
+    store->flush();
+    auto t5 = store->begin_run(begin, std::move(same_try));
+    CHECK(t5.try_number == 5);
+    CHECK(t5.prior.at("b").state == JobState::success);
+    store->job_started(t5.run_id, 5, "b", 1, "cb");
     store->flush();
   }
   // Attempts to mark lost: the peek only counts them; begin_run records them.
   auto store = test::open_store(path);
   auto peeked = *store->peek_run("daily", "2026-11-28");
   CHECK(peeked.interrupted_attempts == 1);
-  auto t5 = store->begin_run(begin, std::move(peeked));
-  CHECK(t5.interrupted_attempts == 1);
-  CHECK(t5.prior.at("b").state == JobState::failed);
+  auto t6 = store->begin_run(begin, std::move(peeked));
+  CHECK(t6.interrupted_attempts == 1);
+  CHECK(t6.prior.at("b").state == JobState::failed);
   test::RawDb raw(path);
-  CHECK(raw.scalar("SELECT error FROM attempts WHERE try_number = 4 AND job = 'b'") ==
+  CHECK(raw.scalar("SELECT error FROM attempts WHERE try_number = 5 AND job = 'b'") ==
         "host lost");
 }
 

@@ -113,6 +113,7 @@ struct RunHandle {
   std::string previous_status;              // the latest earlier try's; empty when !existed
   std::map<std::string, PriorJob> prior;    // job -> what earlier tries left
   int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
+  int64_t last_log_row = 0;  // newest attempt log row of the run when read (0: none)
 };
 
 class RunStore {

@@ -56,8 +56,8 @@ class SqliteRunStore final : public RunStore {
 
   RunHandle begin_run(const RunBegin& b, RunHandle&& peeked) override { return begin(b, &peeked); }
 
-  // begin_run, reusing what `peeked` read when it still describes the run's latest try and
-  // has nothing to mark lost (the caller holds the run lock, so no one else wrote since).
+  // begin_run, reusing what `peeked` read while it is current: same run and try, nothing to
+  // mark lost, and no attempt written since (by this process either).
   RunHandle begin(const RunBegin& b, RunHandle* peeked) {
     // Earlier changes of this process (a previous try) must be visible to `prior`. A pending
     // write error belongs to whoever submitted those changes: it stays for their flush().
@@ -68,7 +68,7 @@ class SqliteRunStore final : public RunStore {
     RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
     if (h.existed) {
       if (peeked && peeked->run_id == h.run_id && peeked->try_number == h.try_number &&
-          peeked->interrupted_attempts == 0) {
+          peeked->interrupted_attempts == 0 && peeked->last_log_row == last_log_row(h.run_id)) {
         h.prior = std::move(peeked->prior);
       } else {
         auto attempts = load_attempts(db_, h.run_id);
@@ -114,6 +114,7 @@ class SqliteRunStore final : public RunStore {
     auto found = find_run(pipeline, logical_date);
     if (!found) return std::nullopt;
     RunHandle& h = *found;
+    h.last_log_row = last_log_row(h.run_id);  // before reading: a later write shows as newer
     const auto attempts = load_attempts(db_, h.run_id);
     h.interrupted_attempts = std::count_if(attempts.begin(), attempts.end(), is_running);
     h.prior = query_prior(db_, h.run_id, attempts);
@@ -273,6 +274,14 @@ class SqliteRunStore final : public RunStore {
     sql::Stmt insert(db_, kInsertLogRow);
     insert_log_row(insert, run_id, entries);
     return lost;
+  }
+
+  // The run's newest attempt_log row id, 0 when it has none. Caller holds mu_.
+  int64_t last_log_row(const std::string& run_id) {
+    sql::Stmt st(db_, "SELECT COALESCE(max(id), 0) FROM attempt_log WHERE run_id = ?1");
+    st.bind(1, run_id);
+    st.step();
+    return st.int64(0);
   }
 
   static bool is_running(const AttemptRow& a) { return a.state == to_string(JobState::running); }

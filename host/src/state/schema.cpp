@@ -135,7 +135,9 @@ CREATE VIEW attempts AS
       json_extract(e.value, '$[6]') AS duration_ms,
       json_extract(e.value, '$[7]') AS error,
       json_extract(e.value, '$[8]') AS config_hash,
-      row_number() OVER (attempt ORDER BY l.id DESC, e.key DESC) AS newest
+      row_number() OVER (PARTITION BY l.run_id, json_extract(e.value, '$[0]'),
+                         json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')
+                         ORDER BY l.id DESC, e.key DESC) AS newest
     FROM attempt_log l, json_each(l.entries) e
     WINDOW attempt AS (PARTITION BY l.run_id, json_extract(e.value, '$[0]'),
                        json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')))
