@@ -20,7 +20,7 @@ TEST_CASE("the first try creates a run with a readable id", "[state][begin_run]"
   auto other = store->begin_run(test::make_begin("daily sales", "2026-11-29"));
   CHECK(other.run_id != h.run_id);
   test::RawDb raw(dir.str("state.db"));
-  CHECK(raw.scalar("SELECT definition FROM run_definitions WHERE run_id='" + h.run_id + "'") ==
+  CHECK(raw.scalar("SELECT definition FROM run_definition_texts WHERE run_id='" + h.run_id + "'") ==
         "[pipeline]\nname = \"daily sales\"\n");
 }
 
@@ -183,6 +183,31 @@ TEST_CASE("begin_run after peek_run reuses the peek only while it is current",
   test::RawDb raw(path);
   CHECK(raw.scalar("SELECT error FROM attempts WHERE try_number = 5 AND job = 'b'") ==
         "host lost");
+}
+
+TEST_CASE("the pipeline text is stored once however many tries and dates run it",
+          "[state][begin_run]") {
+  test::TempDir dir;
+  const std::string path = dir.str("state.db");
+  auto store = test::open_store(path);
+  auto a = test::make_begin("daily", "2026-11-27");
+  a.definition = std::string(100000, 'x');  // a big pipeline file
+  auto t1 = store->begin_run(a);
+  store->begin_run(a);  // try 2, same text
+  auto other_day = a;
+  other_day.logical_date = "2026-11-28";
+  store->begin_run(other_day);
+  auto changed = a;
+  changed.definition = std::string(100000, 'y');  // same length, other text
+  auto t3 = store->begin_run(changed);
+
+  test::RawDb raw(path);
+  CHECK(raw.count("SELECT count(*) FROM run_definitions") == 4);
+  CHECK(raw.count("SELECT count(*) FROM pipeline_texts") == 2);
+  CHECK(raw.scalar("SELECT substr(definition, 1, 3) FROM run_definition_texts WHERE run_id = '" +
+                   t1.run_id + "' AND try_number = 2") == "xxx");
+  CHECK(raw.scalar("SELECT substr(definition, 1, 3) FROM run_definition_texts WHERE run_id = '" +
+                   t3.run_id + "' AND try_number = 3") == "yyy");
 }
 
 TEST_CASE("job state names round-trip", "[state]") {

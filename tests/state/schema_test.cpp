@@ -60,11 +60,12 @@ TEST_CASE("a new store is created with its folder, at the current schema, in WAL
   std::string path = dir.str("nested/deeper/state.db");
   auto store = test::open_store(path);
   CHECK(store->schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 4);
+  CHECK(current_schema_version() == 5);
   RawDb raw(path);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
   for (const char* table :
-       {"runs", "run_definitions", "attempt_log", "job_outputs", "job_metrics", "run_locks"})
+       {"runs", "run_definitions", "pipeline_texts", "attempt_log", "job_outputs", "job_metrics",
+        "run_locks"})
     CHECK(raw.count(std::string("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
                                 "name='") + table + "'") == 1);
   CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE type='view' AND name='attempts'") ==
@@ -129,7 +130,7 @@ TEST_CASE("a version 1 database is migrated to the current schema with its data"
   CHECK(run->jobs[1].metrics.at("rows") == 7.0);
 }
 
-TEST_CASE("a version 2 database is migrated through versions 3 and 4 with its data and order",
+TEST_CASE("a version 2 database is migrated through versions 3 to 5 with its data and order",
           "[state][schema]") {
   test::TempDir dir;
   std::string path = dir.str("state.db");
@@ -186,6 +187,11 @@ TEST_CASE("a version 2 database is migrated through versions 3 and 4 with its da
     CHECK(raw.scalar("SELECT entries ->> '$[0][4]' FROM attempt_log WHERE id = 6") ==
           "1795759241000");
     CHECK(raw.scalar("SELECT \"table\" FROM pragma_foreign_key_list('attempt_log')") == "runs");
+    // Through version 5: each try's pipeline text moved to pipeline_texts.
+    CHECK(raw.scalar("SELECT group_concat(definition) FROM (SELECT definition FROM "
+                     "run_definition_texts ORDER BY try_number)") == "def1,def2");
+    CHECK(raw.count("SELECT count(*) FROM pragma_table_info('run_definitions') WHERE "
+                    "name = 'definition'") == 0);
     CHECK(raw.count("SELECT count(*) FROM pragma_foreign_key_check") == 0);
     CHECK(raw.count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
           0);

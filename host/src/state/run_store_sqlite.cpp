@@ -14,6 +14,7 @@
 #include "state/run_store.hpp"
 #include "state/schema.hpp"
 #include "state/store_writer.hpp"
+#include "util/hash.hpp"
 
 namespace jobhost::state {
 namespace {
@@ -98,10 +99,16 @@ class SqliteRunStore final : public RunStore {
       }
       if (h.run_id.empty()) db_.fail("cannot allocate a unique run id");
     }
+    // The text once per distinct content, however many tries and dates run it.
+    const std::string text_key =
+        content_hash(b.definition) + ":" + std::to_string(b.definition.size());
+    sql::Stmt text(db_, "INSERT OR IGNORE INTO pipeline_texts(key, text) VALUES(?1, ?2)");
+    text.bind(1, text_key).bind_ref(2, b.definition);
+    text.run();
     sql::Stmt def(db_,
                   "INSERT OR REPLACE INTO run_definitions(run_id, try_number, file_hash, "
-                  "definition) VALUES(?1, ?2, ?3, ?4)");
-    def.bind(1, h.run_id).bind(2, h.try_number).bind(3, b.file_hash).bind(4, b.definition);
+                  "text_key) VALUES(?1, ?2, ?3, ?4)");
+    def.bind(1, h.run_id).bind(2, h.try_number).bind(3, b.file_hash).bind(4, text_key);
     def.run();
     tx.commit();
     return h;

@@ -144,6 +144,24 @@ CREATE VIEW attempts AS
   WHERE newest = 1;
 )sql";
 
+// Version 5: the pipeline file text as run is kept once per distinct text in
+// `pipeline_texts` (key: jobhost's content hash and length of the text), not once per try: a
+// daily 100,000-job pipeline added its ~8 MB file to the store every day. run_definitions
+// keeps one row per try, pointing at its text; the run_definition_texts view joins them.
+// Existing texts move over as they are (one each, keyed by their old row).
+const char* kV5 = R"sql(
+CREATE TABLE pipeline_texts(
+  key TEXT PRIMARY KEY,
+  text TEXT NOT NULL);
+INSERT INTO pipeline_texts(key, text) SELECT 'row:' || rowid, definition FROM run_definitions;
+ALTER TABLE run_definitions ADD COLUMN text_key TEXT NOT NULL DEFAULT '';
+UPDATE run_definitions SET text_key = 'row:' || rowid;
+ALTER TABLE run_definitions DROP COLUMN definition;
+CREATE VIEW run_definition_texts AS
+  SELECT d.run_id, d.try_number, d.file_hash, t.text AS definition
+  FROM run_definitions d JOIN pipeline_texts t ON t.key = d.text_key;
+)sql";
+
 int read_user_version(sql::Db& db) {
   sql::Stmt st(db, "PRAGMA user_version");
   st.step();
@@ -161,7 +179,7 @@ void apply_connection_settings(sql::Db& db, bool synchronous_full) {
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4};
+  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4, kV5};
   return steps;
 }
 
