@@ -289,7 +289,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     }
     r.outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - r.first_start).count();
     r.outcome.error = next == JobState::success ? std::string() : res.error;
-    if (next == JobState::success && hold_release && !r.succ.empty()) {
+    if (release_held(job, next)) {
       // Dependants may start as soon as the observer's store commits, so the outcome they
       // read is complete before the observer sees the end.
       r.outcome.metrics = res.metrics;
@@ -341,12 +341,17 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
     return settle(job, state);
   }
 
+  // A success whose dependants wait until the observer releases them (a durable store).
+  bool release_held(uint32_t job, JobState state) const {
+    return state == JobState::success && hold_release && !rt[job].succ.empty();
+  }
+
   // Records the final state and propagates it to dependants. Returns one newly ready job to
   // run inline (the rest go to the queue).
   std::optional<uint32_t> settle(uint32_t job, JobState state) {
     rt[job].state.store(static_cast<int>(state), std::memory_order_release);
     std::optional<uint32_t> inline_next;
-    if (state == JobState::success && hold_release && !rt[job].succ.empty()) {
+    if (release_held(job, state)) {
       releases_in_flight.fetch_add(1);
       observer->before_release(job, &Core::release, this);
       return std::nullopt;

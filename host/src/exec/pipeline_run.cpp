@@ -66,23 +66,14 @@ class RunObserver : public ExecutionObserver {
   }
   void on_attempt_end(uint32_t job, int attempt, JobState state, const AttemptResult& r,
                       int64_t duration_ms) override {
-    if (req_.store) {
-      std::map<std::string, double> metrics(r.metrics.begin(), r.metrics.end());
-      std::map<std::string, std::string> outputs(r.outputs.begin(), r.outputs.end());
-      req_.store->job_finished(report_.run_id, report_.try_number, name(job), attempt, state,
-                               r.error, duration_ms, metrics, outputs);
-    }
+    if (req_.store) record_end(job, attempt, state, r, duration_ms, nullptr, nullptr);
     notify(job, state, attempt, r.error);
   }
   void on_success_held(uint32_t job, int attempt, const AttemptResult& r, int64_t duration_ms,
                        Release release, void* executor) override {
-    // Reported first: the release may start dependants before job_finished_then returns.
+    // Reported first: the release may start dependants before the store has the end.
     notify(job, JobState::success, attempt, r.error);
-    std::map<std::string, double> metrics(r.metrics.begin(), r.metrics.end());
-    std::map<std::string, std::string> outputs(r.outputs.begin(), r.outputs.end());
-    req_.store->job_finished_then(report_.run_id, report_.try_number, name(job), attempt,
-                                  JobState::success, r.error, duration_ms, metrics, outputs,
-                                  release, executor, job);
+    record_end(job, attempt, JobState::success, r, duration_ms, release, executor);
   }
   void on_settled_without_run(uint32_t job, JobState state, const std::string& reason) override {
     if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason,
@@ -96,6 +87,19 @@ class RunObserver : public ExecutionObserver {
 
  private:
   const std::string& name(uint32_t job) const { return report_.names[job]; }
+  // Hands an attempt's end to the store; with `release`, its dependants' release too.
+  void record_end(uint32_t job, int attempt, JobState state, const AttemptResult& r,
+                  int64_t duration_ms, Release release, void* executor) {
+    std::map<std::string, double> metrics(r.metrics.begin(), r.metrics.end());
+    std::map<std::string, std::string> outputs(r.outputs.begin(), r.outputs.end());
+    if (release)
+      req_.store->job_finished_then(report_.run_id, report_.try_number, name(job), attempt,
+                                    state, r.error, duration_ms, metrics, outputs, release,
+                                    executor, job);
+    else
+      req_.store->job_finished(report_.run_id, report_.try_number, name(job), attempt, state,
+                               r.error, duration_ms, metrics, outputs);
+  }
   void notify(uint32_t job, JobState state, int attempt, const std::string& detail) {
     if (req_.log_state_changes) {
       if (state == JobState::running) {

@@ -45,10 +45,12 @@ inline void format_iso_utc(int64_t unix_ms, char (&out)[kIsoUtcLength + 1]) {
   out[24] = '\0';
 }
 
-inline std::string now_iso_utc() {
+inline std::string iso_utc(int64_t unix_ms) {
   char buf[kIsoUtcLength + 1];
-  format_iso_utc(now_unix_ms(), buf);
+  format_iso_utc(unix_ms, buf);
   return buf;
 }
+
+inline std::string now_iso_utc() { return iso_utc(now_unix_ms()); }
 
 }  // namespace jobhost::state

@@ -37,10 +37,7 @@ void fill_counts(const std::vector<AttemptRow>& attempts, RunSummary& s) {
 }
 
 std::string iso_or_empty(int64_t unix_ms) {
-  if (unix_ms < 0) return {};
-  char buf[kIsoUtcLength + 1];
-  format_iso_utc(unix_ms, buf);
-  return buf;
+  return unix_ms < 0 ? std::string() : iso_utc(unix_ms);
 }
 
 }  // namespace
@@ -64,9 +61,9 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
     int attempts = 0;
   };
   std::vector<Job> found;
-  std::unordered_map<std::string_view, size_t> found_index;
+  std::unordered_map<std::string_view, size_t> index;  // job name (in `attempts`) -> found
   for (auto& a : attempts) {  // in seq order
-    auto [it, added] = found_index.try_emplace(a.job, found.size());
+    auto [it, added] = index.try_emplace(a.job, found.size());
     if (added) found.push_back({nullptr, nullptr, a.first_seq, 0});
     Job& j = found[it->second];
     j.latest = &a;
@@ -80,10 +77,8 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
   std::stable_sort(found.begin(), found.end(),
                    [](const Job& a, const Job& b) { return a.first_seq < b.first_seq; });
 
-  std::vector<JobRecord> jobs;
+  std::vector<JobRecord> jobs;  // aligned with `found`, and so with `index`
   jobs.reserve(found.size());
-  std::unordered_map<std::string_view, size_t> index;  // job name (in `attempts`) -> jobs
-  index.reserve(found.size());
   for (auto& f : found) {
     JobRecord j;
     j.job = f.latest->job;
@@ -93,7 +88,7 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
     if (config_hashes) config_hashes->push_back(f.latest->config_hash);
     j.attempts = f.attempts;
     j.duration_ms = f.real ? f.real->duration_ms : 0;
-    index.emplace(f.latest->job, jobs.size());
+    index[f.latest->job] = jobs.size();
     jobs.push_back(std::move(j));
   }
 

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
-#include <string_view>
 #include <utility>
 
 #include "state/attempt_log.hpp"
@@ -35,13 +34,6 @@ bool same_attempt(const Change& a, const Change& b) {
   return a.attempt == b.attempt && a.try_number == b.try_number && a.job == b.job &&
          (a.run_id == b.run_id || *a.run_id == *b.run_id);
 }
-
-// The ISO-8601 text of a change's time, formatted on the writer thread.
-struct Stamp {
-  explicit Stamp(int64_t unix_ms) { format_iso_utc(unix_ms, buf); }
-  std::string_view view() const { return {buf, kIsoUtcLength}; }
-  char buf[kIsoUtcLength + 1];
-};
 
 }  // namespace
 
@@ -341,8 +333,8 @@ void StoreWriter::apply(const Change& c) {
       break;
     case Change::Kind::finish_run: {
       finished_runs_.push_back(c.run_id);
-      const Stamp at(c.at_ms);
-      s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at.view());
+      const std::string at = iso_utc(c.at_ms);
+      s.finish_run.bind_ref(1, run_id).bind_ref(2, c.text).bind_ref(3, at);
       s.finish_run.run();
       if (sqlite3_changes(db_.get()) == 0)
         throw StoreError("state store " + db_.path() + ": finish_run: no run with id '" +
