@@ -77,7 +77,7 @@ TEST_CASE("abi cli: plugins --json reports refused files, exit 2", "[abi][cli]")
   REQUIRE(refused.size() == 2);
   CHECK(refused[0].at("file").as_string() == (d.path / "abi_major.so").string());
   CHECK(refused[0].at("reason").as_string() ==
-        "ABI major mismatch: plugin built for ABI 2.3, this host speaks ABI 1.0");
+        "ABI major mismatch: plugin built for ABI 2.3, this host speaks ABI 1.1");
   CHECK(refused[1].at("file").as_string() == (d.path / "bad.so").string());
   CHECK(refused[1].at("reason").as_string() == "not a shared library: no ELF header");
 }

@@ -18,6 +18,8 @@ JH_LOCK(JH_ABI_MAGIC == 0x3148424Au);
 JH_LOCK(JH_ABI_MAJOR == 1u);
 JH_LOCK(JH_STATUS_OK == 0 && JH_STATUS_RETRY == 1 && JH_STATUS_FATAL == 2);
 JH_LOCK(JH_STATUS_CANCELLED == 3 && JH_STATUS_SKIPPED == 4);
+JH_LOCK(JH_STATUS_DEFERRED == 5);                                    /* 1.1 */
+JH_LOCK(JH_MAX_HANDLE_BYTES == 65536u && JH_JOB_NO_REATTACH == 1u); /* 1.1 */
 JH_LOCK(JH_OK == 0 && JH_E_MISSING == 1 && JH_E_TYPE == 2 && JH_E_RANGE == 3 && JH_E_INVALID == 4);
 JH_LOCK(JH_LOG_TRACE == 0 && JH_LOG_DEBUG == 1 && JH_LOG_INFO == 2 && JH_LOG_WARN == 3);
 JH_LOCK(JH_LOG_ERROR == 4);
@@ -39,7 +41,7 @@ JH_LOCK(sizeof(jh_str) == 16);
 JH_AT(jh_str, data, 0);
 JH_AT(jh_str, size, 8);
 
-JH_LOCK(sizeof(jh_host) == 144);
+JH_LOCK(sizeof(jh_host) == 168);
 JH_AT(jh_host, struct_size, 0);
 JH_AT(jh_host, abi_major, 4);
 JH_AT(jh_host, abi_minor, 8);
@@ -60,13 +62,17 @@ JH_AT(jh_host, config_key, 112);
 JH_AT(jh_host, output_set, 120);
 JH_AT(jh_host, input_get, 128);
 JH_AT(jh_host, get_extension, 136);
+/* 1.1 */
+JH_AT(jh_host, defer, 144);
+JH_AT(jh_host, upstream_job, 152);
+JH_AT(jh_host, input_key, 160);
 
 JH_LOCK(sizeof(jh_secrets_v1) == 16);
 JH_AT(jh_secrets_v1, struct_size, 0);
 JH_AT(jh_secrets_v1, reserved0, 4);
 JH_AT(jh_secrets_v1, get, 8);
 
-JH_LOCK(sizeof(jh_run_info) == 120);
+JH_LOCK(sizeof(jh_run_info) == 152);
 JH_AT(jh_run_info, struct_size, 0);
 JH_AT(jh_run_info, attempt, 4);
 JH_AT(jh_run_info, max_attempts, 8);
@@ -78,8 +84,13 @@ JH_AT(jh_run_info, job_type, 64);
 JH_AT(jh_run_info, logical_date, 80);
 JH_AT(jh_run_info, scratch_dir, 96);
 JH_AT(jh_run_info, deadline_unix_ms, 112);
+/* 1.1 */
+JH_AT(jh_run_info, idempotency_key, 120);
+JH_AT(jh_run_info, poll_count, 136);
+JH_AT(jh_run_info, reattached, 140);
+JH_AT(jh_run_info, started_unix_ms, 144);
 
-JH_LOCK(sizeof(jh_job_type) == 56);
+JH_LOCK(sizeof(jh_job_type) == 104);
 JH_AT(jh_job_type, struct_size, 0);
 JH_AT(jh_job_type, reserved0, 4);
 JH_AT(jh_job_type, name, 8);
@@ -88,6 +99,14 @@ JH_AT(jh_job_type, version, 24);
 JH_AT(jh_job_type, config_example, 32);
 JH_AT(jh_job_type, type_data, 40);
 JH_AT(jh_job_type, run, 48);
+/* 1.1 */
+JH_AT(jh_job_type, poll, 56);
+JH_AT(jh_job_type, cancel, 64);
+JH_AT(jh_job_type, flags, 72);
+JH_AT(jh_job_type, reserved1, 76);
+JH_AT(jh_job_type, doc, 80);
+JH_AT(jh_job_type, config_schema, 88);
+JH_AT(jh_job_type, outputs_schema, 96);
 
 JH_LOCK(sizeof(jh_plugin) == 80);
 JH_AT(jh_plugin, name, 16);

@@ -67,7 +67,7 @@ TEST_CASE("abi refusal: an ABI major the host does not speak names both versions
   add_fixtures(d.path, {"c_plugin", "abi_major"});
   auto r = only_refusal(d.path);
   CHECK(r.file == in(d, "abi_major.so"));
-  CHECK(r.reason == "ABI major mismatch: plugin built for ABI 2.3, this host speaks ABI 1.0");
+  CHECK(r.reason == "ABI major mismatch: plugin built for ABI 2.3, this host speaks ABI 1.1");
 }
 
 TEST_CASE("abi refusal: a descriptor smaller than ABI 1.0's", "[abi][refusal]") {

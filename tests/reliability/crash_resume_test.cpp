@@ -70,8 +70,8 @@ std::map<std::string, std::string> job_states(const TempDir& dir) {
   REQUIRE(r.exit_code == 0);
   std::map<std::string, std::string> out;
   auto doc = json::parse(r.out);
-  for (auto& j : doc.at("jobs").as_array())
-    out[std::string(j.at("job").as_string())] = std::string(j.at("state").as_string());
+  for (auto& [name, j] : doc.at("jobs").as_object())
+    out[std::string(name)] = std::string(j.at("state").as_string());
   return out;
 }
 
@@ -129,7 +129,7 @@ void check_crash_resume(unsigned seed) {
   for (auto& job : succeeded) {
     INFO("recorded as succeeded before the kill: " << job);
     CHECK(ran2.count(job) == 0);
-    CHECK(doc.at("jobs").at(job).as_object().contains("carried_over"));
+    CHECK(doc.at("jobs").at(job).at("carried_over") == true);
   }
   for (int i = 0; i < kJobs; ++i) CHECK(ran1.count(job_name(i)) + ran2.count(job_name(i)) >= 1);
 

@@ -112,12 +112,13 @@ TEST_CASE("show finds a run by id or by pipeline and date", "[state][cli]") {
   auto obj = boost::json::parse(json.out).as_object();
   CHECK(obj.at("run_id").as_string() == id);
   CHECK(obj.at("params").at("region").as_string() == "eu");
-  auto& jobs = obj.at("jobs").as_array();
+  // Jobs by name, in the order they were first recorded.
+  auto& jobs = obj.at("jobs").as_object();
   REQUIRE(jobs.size() == 2);
-  CHECK(jobs[1].at("job").as_string() == "load");
-  CHECK(jobs[1].at("attempts").as_int64() == 2);
-  CHECK(jobs[1].at("error").as_string() == "connection\nrefused");
-  CHECK(jobs[0].at("metrics").at("rows").as_double() == 5.0);
+  CHECK(jobs.begin()[1].key() == "load");
+  CHECK(jobs.at("load").at("attempts").as_int64() == 2);
+  CHECK(jobs.at("load").at("error").as_string() == "connection\nrefused");
+  CHECK(jobs.at("extract").at("metrics").at("rows").to_number<double>() == 5.0);
 }
 
 TEST_CASE("show of a missing run exits 2 with a message", "[state][cli]") {

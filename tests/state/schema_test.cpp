@@ -60,7 +60,7 @@ TEST_CASE("a new store is created with its folder, at the current schema, in WAL
   std::string path = dir.str("nested/deeper/state.db");
   auto store = test::open_store(path);
   CHECK(store->schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 5);
+  CHECK(current_schema_version() == 6);
   RawDb raw(path);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
   for (const char* table :

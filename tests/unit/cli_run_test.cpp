@@ -75,7 +75,8 @@ TEST_CASE("cli run: --only refuses a job whose upstream has not succeeded, and w
   r = run_cli("run p.toml --date 2026-11-28 --only a --only b --json", dir);
   CHECK(r.exit_code == 0);
   auto doc = json::parse(r.out).as_object();
-  CHECK(doc.at("jobs").at("c").at("not_selected") == true);
+  CHECK(doc.at("jobs").at("c").at("selected") == false);
+  CHECK(doc.at("jobs").at("c").at("carried_over") == false);
   CHECK(doc.at("jobs").at("c").at("state") == "skipped");
   CHECK(read_file(dir.str("ran.txt")) == "a\nb\n");
   CHECK(run_cli("run-job p.toml b --date 2026-11-28", dir).exit_code == 0);

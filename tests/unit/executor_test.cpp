@@ -9,8 +9,13 @@ using namespace jobhost;
 
 namespace {
 
-AttemptResult ok() { return AttemptResult{JH_STATUS_OK, "", {}, {}}; }
-AttemptResult fail(jh_status s, std::string msg) { return AttemptResult{s, std::move(msg), {}, {}}; }
+AttemptResult fail(jh_status s, std::string msg) {
+  AttemptResult r;
+  r.status = s;
+  r.error = std::move(msg);
+  return r;
+}
+AttemptResult ok() { return fail(JH_STATUS_OK, ""); }
 
 ExecJob job(std::string name, std::vector<uint32_t> preds,
             std::function<AttemptResult(const AttemptInput&)> run = [](auto&) { return ok(); }) {

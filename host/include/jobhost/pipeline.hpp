@@ -49,6 +49,17 @@ class PipelineError : public std::runtime_error {
 // What a job function is: the same signature as a plugin's job (JOBHOST_JOB).
 using JobFn = std::function<Status(Context&)>;
 
+// A job that waits for remote work without holding a thread, as a plugin's deferrable job type
+// (jobhost::deferrable_job in sdk.hpp): run() and poll() return a Status, or Deferred{handle,
+// delay} to be polled again after `delay`; cancel() (optional) stops the remote work when the
+// attempt times out or the run is cancelled. Pipeline::add_job also takes a job class with
+// run/poll/cancel members directly, the same class a plugin would declare.
+struct DeferrableJob {
+  std::function<Outcome(Context&)> run;
+  std::function<Outcome(Context&, std::string_view handle)> poll;
+  std::function<Status(Context&, std::string_view handle)> cancel{};
+};
+
 // Per-job settings. An aggregate: set what you need with designated initializers, in this
 // order, e.g. {.depends_on = {"a"}, .retries = 2, .timeout = std::chrono::seconds(30)}.
 // Defaults are those of a pipeline file without a [defaults] table. Every member has a default
@@ -137,9 +148,28 @@ class Pipeline {
   // loaded on the first run() that needs one, from plugin_path() dirs, then
   // $JOBHOST_PLUGIN_PATH, then <executable dir>/../lib/jobhost/plugins.
   Pipeline& add_job(std::string_view name, std::string_view job_type, JobOptions options = {});
+  // A deferrable job run in this process (PipelineError when run or poll is empty).
+  Pipeline& add_job(std::string_view name, DeferrableJob job, JobOptions options = {});
+  // A deferrable job class (Outcome run(Context&), Outcome poll(Context&, std::string_view),
+  // optionally cancel(Context&, std::string_view)): one copy, shared by all its attempts.
+  template <class Job, class = decltype(std::declval<Job&>().poll(std::declval<Context&>(),
+                                                                    std::string_view()))>
+  Pipeline& add_job(std::string_view name, Job job, JobOptions options = {}) {
+    auto shared = std::make_shared<Job>(std::move(job));
+    DeferrableJob d;
+    d.run = [shared](Context& ctx) { return Outcome(shared->run(ctx)); };
+    d.poll = [shared](Context& ctx, std::string_view h) { return Outcome(shared->poll(ctx, h)); };
+    if constexpr (detail::has_cancel<Job>::value)
+      d.cancel = [shared](Context& ctx, std::string_view h) {
+        return detail::cancel_remote(*shared, ctx, h);
+      };
+    return add_job(name, std::move(d), std::move(options));
+  }
 
   // Jobs running at once; default: the number of cores.
   Pipeline& max_parallel(int n);
+  // Deferred attempts waiting at once (they hold no thread); default 10,000.
+  Pipeline& max_deferred(int n);
   // On the first failure cancel running jobs and start no more.
   Pipeline& fail_fast(bool on = true);
   Pipeline& description(std::string text);

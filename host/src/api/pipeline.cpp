@@ -32,16 +32,51 @@ std::string join_lines(const std::vector<std::string>& lines) {
 }
 
 // A job function behind the C ABI: jh_job_type first, so the host runs it like a plugin's
-// job type; type_data leads the trampoline back to the std::function.
+// job type; type_data leads the trampolines back to the LocalJob.
 struct LocalJob {
   jh_job_type c{};
   std::string name;  // c.name points into it
   JobFn fn;
+  DeferrableJob deferrable;  // when run through run_local_deferrable
 };
+
+const LocalJob& local_of(const jh_job_type* self) {
+  return *static_cast<const LocalJob*>(self->type_data);
+}
 
 jh_status JH_CALL run_local_job(const jh_job_type* self, const jh_host* host, jh_job_ctx* ctx,
                                 const jh_run_info* info) {
-  return detail::invoke_job(*static_cast<const JobFn*>(self->type_data), host, ctx, info);
+  return detail::invoke_job(local_of(self).fn, host, ctx, info);
+}
+
+// Deferrable in-process jobs: what sdk.hpp's deferrable_job<T> does for a plugin's class.
+jh_status answer(const jh_host* host, jh_job_ctx* ctx, const Outcome& o) {
+  return o.deferred() ? detail::defer_to_host(host, ctx, o.deferral())
+                      : detail::report(host, ctx, o.status());
+}
+
+jh_status JH_CALL run_local_deferrable(const jh_job_type* self, const jh_host* host,
+                                       jh_job_ctx* ctx, const jh_run_info* info) {
+  return detail::guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    return answer(host, ctx, local_of(self).deferrable.run(context));
+  });
+}
+
+jh_status JH_CALL poll_local_deferrable(const jh_job_type* self, const jh_host* host,
+                                        jh_job_ctx* ctx, const jh_run_info* info, jh_str handle) {
+  return detail::guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    return answer(host, ctx, local_of(self).deferrable.poll(context, detail::from_jh(handle)));
+  });
+}
+
+jh_status JH_CALL cancel_local_deferrable(const jh_job_type* self, const jh_host* host,
+                                          jh_job_ctx* ctx, const jh_run_info* info, jh_str handle) {
+  return detail::guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    return detail::report(host, ctx, local_of(self).deferrable.cancel(context, detail::from_jh(handle)));
+  });
 }
 
 }  // namespace
@@ -76,6 +111,8 @@ struct Pipeline::Impl {
   bool is_local(const JobSpec& j) const { return local_types.count(j.uses) != 0; }
 
   JobSpec make_job(std::string_view name, const JobOptions& o) const;
+  // Registers an in-process job type for job `j` (its `uses` becomes local.<name>).
+  LocalJob& add_local(JobSpec& j);
   const PluginRegistry& load_plugins();
   void validate_plugin_jobs();
   std::string describe() const;
@@ -191,28 +228,53 @@ Pipeline::~Pipeline() = default;
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 
-Pipeline& Pipeline::add_job(std::string_view name, JobFn fn, JobOptions options) {
-  JobSpec j = impl_->make_job(name, options);
-  if (!fn) impl_->fail("job '" + j.name + "': the job function is empty");
+LocalJob& Pipeline::Impl::add_local(JobSpec& j) {
   j.uses = std::string(kLocalPrefix) + j.name;
-
   auto local = std::make_unique<LocalJob>();
-  local->fn = std::move(fn);
   local->c.struct_size = sizeof(jh_job_type);
   local->name = j.name;
   local->c.name = local->name.c_str();
   local->c.summary = "in-process job";
   local->c.version = JOBHOST_VERSION_STRING;
-  local->c.type_data = &local->fn;
-  local->c.run = &run_local_job;
+  local->c.type_data = local.get();
+  local_jobs.push_back(std::move(local));
+  return *local_jobs.back();
+}
+
+namespace {
+JobTypeRef local_ref(const JobSpec& j, const LocalJob& local) {
   JobTypeRef ref;
   ref.qualified_name = j.uses;
-  ref.summary = local->c.summary;
-  ref.version = local->c.version;
+  ref.summary = local.c.summary;
+  ref.version = local.c.version;
   ref.plugin_file = "(in-process)";
-  ref.type = &local->c;
-  impl_->local_types[j.uses] = std::move(ref);
-  impl_->local_jobs.push_back(std::move(local));
+  ref.type = &local.c;
+  ref.read_abi_1_1();
+  return ref;
+}
+}  // namespace
+
+Pipeline& Pipeline::add_job(std::string_view name, JobFn fn, JobOptions options) {
+  JobSpec j = impl_->make_job(name, options);
+  if (!fn) impl_->fail("job '" + j.name + "': the job function is empty");
+  LocalJob& local = impl_->add_local(j);
+  local.fn = std::move(fn);
+  local.c.run = &run_local_job;
+  impl_->local_types[j.uses] = local_ref(j, local);
+  impl_->spec.jobs.push_back(std::move(j));
+  return *this;
+}
+
+Pipeline& Pipeline::add_job(std::string_view name, DeferrableJob job, JobOptions options) {
+  JobSpec j = impl_->make_job(name, options);
+  if (!job.run || !job.poll)
+    impl_->fail("job '" + j.name + "': a deferrable job needs both run and poll");
+  LocalJob& local = impl_->add_local(j);
+  local.deferrable = std::move(job);
+  local.c.run = &run_local_deferrable;
+  local.c.poll = &poll_local_deferrable;
+  if (local.deferrable.cancel) local.c.cancel = &cancel_local_deferrable;
+  impl_->local_types[j.uses] = local_ref(j, local);
   impl_->spec.jobs.push_back(std::move(j));
   return *this;
 }
@@ -232,6 +294,12 @@ Pipeline& Pipeline::add_job(std::string_view name, std::string_view job_type, Jo
 Pipeline& Pipeline::max_parallel(int n) {
   if (n < 1) impl_->fail("max_parallel must be at least 1, got " + std::to_string(n));
   impl_->spec.max_parallel = n;
+  return *this;
+}
+
+Pipeline& Pipeline::max_deferred(int n) {
+  if (n < 1) impl_->fail("max_deferred must be at least 1, got " + std::to_string(n));
+  impl_->spec.max_deferred = n;
   return *this;
 }
 
@@ -279,6 +347,8 @@ void Pipeline::validate() const {
     check_job_names_and_dependencies(spec, diags);
     diags.throw_if_any();
     check_no_cycle(spec);
+    check_job_output_templates(spec, diags);
+    diags.throw_if_any();
   } catch (const InputError& e) {
     impl_->rethrow(e);
   }
@@ -324,6 +394,7 @@ RunResult Pipeline::run(const RunOptions& options) {
   req.logical_date = options.logical_date.empty() ? today_utc() : options.logical_date;
   req.param_overrides = options.params;
   req.max_parallel = spec.max_parallel.value_or(0);
+  req.max_deferred = spec.max_deferred.value_or(0);
   req.force = options.force;
   req.scratch_root = options.scratch_root;
   req.log_state_changes = options.log_state_changes;

@@ -39,10 +39,24 @@ boost::json::object history_json(const std::string& pipeline, const std::string&
                         {"started_at", a.started_at},
                         {"ended_at", a.ended_at},
                         {"duration_ms", a.duration_ms},
-                        {"error", a.error}});
+                        {"error", a.error},
+                        {"handle", a.has_handle ? boost::json::value(a.handle) : nullptr},
+                        {"idempotency_key", a.has_handle && !a.idempotency_key.empty()
+                                                ? boost::json::value(a.idempotency_key)
+                                                : nullptr},
+                        {"polls", a.polls},
+                        {"next_poll_at", a.next_poll_at.empty() ? boost::json::value(nullptr)
+                                                                : boost::json::value(a.next_poll_at)}});
   return {{"pipeline", pipeline},       {"job", job},
           {"p50_ms", h.p50_ms},         {"p95_ms", h.p95_ms},
           {"failure_rate", h.failure_rate}, {"attempts", std::move(attempts)}};
+}
+
+// A deferred attempt's handle and next poll, in the ERROR column's place.
+std::string deferred_note(const state::AttemptRecord& a) {
+  if (a.state != "deferred") return "";
+  return "waits on '" + one_line(a.handle, 40) + "', next poll " +
+         (a.next_poll_at.empty() ? std::string("unknown") : format_time(a.next_poll_at)) + " UTC";
 }
 
 }  // namespace
@@ -74,7 +88,7 @@ int cmd_history(const std::vector<std::string>& argv) {
       return static_cast<int>(kOk);
     }
     int finished = 0;
-    for (auto& a : h.attempts) finished += a.state != "running";
+    for (auto& a : h.attempts) finished += a.state != "running" && a.state != "deferred";
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f%%", h.failure_rate * 100.0);
     std::cout << "job " << job << " in pipeline " << *pipeline << ": last "
@@ -85,8 +99,8 @@ int cmd_history(const std::vector<std::string>& argv) {
     for (auto& a : h.attempts)
       table.add({a.run_id, a.logical_date, std::to_string(a.try_number),
                  std::to_string(a.attempt), a.state, format_time(a.started_at),
-                 a.state == "running" ? "-" : format_duration(a.duration_ms),
-                 one_line(a.error)});
+                 a.state == "running" || a.state == "deferred" ? "-" : format_duration(a.duration_ms),
+                 deferred_note(a) + one_line(a.error)});
     table.print(std::cout);
     return static_cast<int>(kOk);
   });

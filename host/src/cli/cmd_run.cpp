@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/run_document.hpp"
 #include "config/pipeline_loader.hpp"
 #include "exec/pipeline_run.hpp"
 
@@ -26,6 +27,8 @@ Runs a pipeline for a logical date. Jobs that succeeded in an earlier run of the
   --date YYYY-MM-DD     logical date (default: today, UTC); {{ run.logical_date }}
   --param KEY=VALUE     override a [pipeline.params] default (repeatable)
   --max-parallel N      jobs running at once (default: pipeline, host config, cores)
+  --max-deferred N      deferred attempts waiting at once (default: pipeline, host
+                        config, 10000)
   --only JOB            run only this job (repeatable); others are left as they are
   --force               rerun every job
   --force-job JOB       rerun this job and everything downstream (repeatable)
@@ -93,14 +96,22 @@ class SignalWatcher {
 // A live "done/total, running, failed, elapsed" line on a terminal.
 class ProgressLine {
  public:
-  explicit ProgressLine(size_t total) : total_(total), enabled_(isatty(STDERR_FILENO)) {}
-  void on_state(JobState s) {
-    if (s == JobState::running) ++running_;
-    else if (s != JobState::up_for_retry) {
-      ++done_;
-      if (s == JobState::failed || s == JobState::upstream_failed) ++failed_;
+  explicit ProgressLine(size_t total)
+      : total_(total), enabled_(isatty(STDERR_FILENO)), phase_(enabled_ ? total : 0) {}
+  // Called concurrently for different jobs; a job's own calls are ordered.
+  void on_state(uint32_t job, JobState s) {
+    if (!enabled_) return;
+    const Phase now = s == JobState::running ? kRunning : s == JobState::deferred ? kWaiting : kIdle;
+    switch (phase_[job].exchange(now)) {
+      case kRunning: --running_; break;
+      case kWaiting: --waiting_; break;
+      default: break;
     }
-    if (s != JobState::running) --running_;
+    if (now == kRunning) ++running_;
+    if (now == kWaiting) ++waiting_;
+    if (now != kIdle || s == JobState::up_for_retry) return;
+    ++done_;
+    if (s == JobState::failed || s == JobState::upstream_failed) ++failed_;
   }
   void start() {
     if (!enabled_) return;
@@ -125,13 +136,15 @@ class ProgressLine {
  private:
   void draw() {
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "\r\033[K[%zu/%zu] running %d, failed %d, %.1fs", done_.load(), total_,
-                 std::max(0, running_.load()), failed_.load(), s);
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] running %d, deferred %d, failed %d, %.1fs", done_.load(),
+                 total_, running_.load(), waiting_.load(), failed_.load(), s);
   }
   size_t total_;
   bool enabled_;
   std::atomic<size_t> done_{0};
-  std::atomic<int> running_{0}, failed_{0};
+  std::atomic<int> running_{0}, waiting_{0}, failed_{0};
+  enum Phase : uint8_t { kIdle, kRunning, kWaiting };
+  std::vector<std::atomic<uint8_t>> phase_;  // per job: what it counts in
   std::chrono::steady_clock::time_point start_;
   std::thread thread_;
   std::mutex mu_;
@@ -199,6 +212,18 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   } else if (host.max_parallel) {
     req.max_parallel = *host.max_parallel;
   }
+  if (auto v = args.value("--max-deferred")) {
+    try {
+      req.max_deferred = std::stoi(*v);
+    } catch (...) {
+      req.max_deferred = 0;
+    }
+    if (req.max_deferred < 1) throw UsageError("--max-deferred must be a positive integer");
+  } else if (spec.max_deferred) {
+    req.max_deferred = *spec.max_deferred;
+  } else if (host.max_deferred) {
+    req.max_deferred = *host.max_deferred;
+  }
   req.cancel_grace = run_grace(args);
   req.only = std::move(only);
   req.force = args.flag("--force");
@@ -209,7 +234,7 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   req.store = store.get();
   req.log_state_changes = spec.jobs.size() <= 1000 && !isatty(STDERR_FILENO);
   ProgressLine progress(spec.jobs.size());
-  req.on_state = [&progress](uint32_t, JobState s) { progress.on_state(s); };
+  req.on_state = [&progress](uint32_t job, JobState s) { progress.on_state(job, s); };
 
   PipelineRun run(std::move(req));
   signals.start(run, run_grace(args), store.get());
@@ -226,7 +251,7 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   signals.finish();
   for (auto& n : report.notices) spdlog::warn("{}", n);
   print_summary(report, spec);
-  if (args.flag("--json")) std::cout << run_report_json(report) << std::endl;
+  if (args.flag("--json")) std::cout << run_document(report) << std::endl;
   if (signals.signal()) return 128 + signals.signal();
   return report.status == "success" ? kOk : kFailed;
 }
@@ -236,6 +261,7 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
 namespace {
 std::vector<OptionSpec> run_options() {
   return common_options({{"--param", true, true}, {"--date", true}, {"--max-parallel", true},
+                         {"--max-deferred", true},
                          {"--only", true, true}, {"--json"}, {"--state", true}, {"--no-state"},
                          {"--force"}, {"--force-job", true, true}, {"--cancel-grace", true}});
 }

@@ -1,10 +1,10 @@
 // jobhost show RUN_ID [--json] | jobhost show --pipeline NAME --date D [--json]
-#include <boost/json.hpp>
 #include <iostream>
 
 #include "cli/args.hpp"
 #include "cli/common.hpp"
 #include "cli/commands.hpp"
+#include "cli/run_document.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
 #include "state/state_path.hpp"
@@ -26,45 +26,6 @@ run is not recorded.
   --config FILE             host config (default: $JOBHOST_CONFIG, ./jobhost.toml)
 )";
 
-// Parameters are stored as JSON text; show them as JSON when they parse.
-boost::json::value params_value(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec) return boost::json::value(text);
-  return v;
-}
-
-boost::json::object detail_json(const state::RunDetail& d) {
-  const auto& s = d.summary;
-  boost::json::object counts;
-  for (auto& [state, n] : s.counts_by_state) counts[state] = n;
-  boost::json::array jobs;
-  for (auto& j : d.jobs) {
-    boost::json::object metrics, outputs;
-    for (auto& [k, v] : j.metrics) metrics[k] = v;
-    for (auto& [k, v] : j.outputs) outputs[k] = v;
-    jobs.push_back({{"job", j.job},
-                    {"state", j.state},
-                    {"attempts", j.attempts},
-                    {"duration_ms", j.duration_ms},
-                    {"error", j.error},
-                    {"metrics", std::move(metrics)},
-                    {"outputs", std::move(outputs)}});
-  }
-  return {{"run_id", s.run_id},
-          {"pipeline", s.pipeline},
-          {"logical_date", s.logical_date},
-          {"status", s.status},
-          {"try_number", s.try_number},
-          {"started_at", s.started_at},
-          {"ended_at", s.ended_at},
-          {"duration_ms", s.duration_ms},
-          {"counts_by_state", std::move(counts)},
-          {"params", params_value(d.params_json)},
-          {"file_hash", d.file_hash},
-          {"jobs", std::move(jobs)}};
-}
-
 void print_detail(const state::RunDetail& d) {
   const auto& s = d.summary;
   TextTable head({"run", s.run_id});
@@ -82,10 +43,23 @@ void print_detail(const state::RunDetail& d) {
     return;
   }
   TextTable jobs({"JOB", "STATE", "ATTEMPTS", "DURATION", "ERROR"});
-  for (auto& j : d.jobs)
+  bool any_handle = false;
+  for (auto& j : d.jobs) {
+    any_handle |= j.has_handle;
     jobs.add({j.job, j.state, std::to_string(j.attempts),
               j.attempts ? format_duration(j.duration_ms) : "-", one_line(j.error)});
+  }
   jobs.print(std::cout);
+  if (!any_handle) return;
+  // Deferred attempts: what they wait for, and when they are polled next.
+  std::cout << "\n";
+  TextTable deferred({"JOB", "HANDLE", "POLLS", "NEXT POLL", "IDEMPOTENCY KEY"});
+  for (auto& j : d.jobs)
+    if (j.has_handle)
+      deferred.add({j.job, one_line(j.handle, 60), std::to_string(j.polls),
+                    j.next_poll_at.empty() ? "-" : format_time(j.next_poll_at) + " UTC",
+                    j.idempotency_key});
+  deferred.print(std::cout);
 }
 
 }  // namespace
@@ -130,7 +104,7 @@ int cmd_show(const std::vector<std::string>& argv) {
       return static_cast<int>(kBadInput);
     }
     if (args.flag("--json"))
-      std::cout << boost::json::serialize(detail_json(*detail)) << "\n";
+      std::cout << run_document(*detail) << "\n";
     else
       print_detail(*detail);
     return static_cast<int>(kOk);

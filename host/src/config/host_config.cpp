@@ -34,8 +34,8 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   cfg.file = path;
   Diagnostics diags(path);
   StrictTable t(root, "host config", diags);
-  t.allow({"plugin_path", "state_path", "max_parallel", "log_level", "log_format", "secrets_dir",
-           "scratch_dir", "state_synchronous"});
+  t.allow({"plugin_path", "state_path", "max_parallel", "max_deferred", "log_level", "log_format",
+           "secrets_dir", "scratch_dir", "state_synchronous"});
   auto base = std::filesystem::path(path).parent_path();
   auto resolve = [&](const std::string& p) {
     return std::filesystem::path(p).is_absolute() || base.empty() ? p : (base / p).string();
@@ -43,6 +43,7 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   for (auto& p : t.string_list("plugin_path")) cfg.plugin_path.push_back(resolve(p));
   if (auto v = t.string("state_path")) cfg.state_path = resolve(*v);
   if (auto v = t.integer("max_parallel", 1, 100000)) cfg.max_parallel = static_cast<int>(*v);
+  if (auto v = t.integer("max_deferred", 1, 10000000)) cfg.max_deferred = static_cast<int>(*v);
   if (auto v = t.string("log_level")) {
     static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
     if (std::find(levels.begin(), levels.end(), *v) == levels.end())

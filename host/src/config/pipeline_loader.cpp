@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "config/config_schema.hpp"
 #include "config/diagnostics.hpp"
 #include "config/strict_table.hpp"
 #include "config/templates.hpp"
@@ -53,6 +54,12 @@ void check_templates(const toml::node& node, const std::set<std::string>& known,
   if (auto* s = node.as_string()) {
     std::string err;
     for (auto& var : template_variables(s->get(), &err)) {
+      if (var.rfind("jobs.", 0) == 0) {  // upstream outputs: checked once the graph is known
+        if (!parse_job_output(var))
+          diags.add(node, "malformed template variable '{{ " + var +
+                              " }}': an upstream output is '{{ jobs.NAME.outputs.KEY }}'");
+        continue;
+      }
       if (!known.count(var)) {
         std::vector<std::string> cands(known.begin(), known.end());
         auto hint = closest_match(var, cands);
@@ -101,13 +108,14 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
 
   if (auto* p = top.table("pipeline", /*required=*/true)) {
     StrictTable t(*p, "pipeline", diags);
-    t.allow({"name", "description", "max_parallel", "fail_fast", "params"});
+    t.allow({"name", "description", "max_parallel", "max_deferred", "fail_fast", "params"});
     if (auto v = t.string("name", true)) {
       spec.name = *v;
       if (!valid_name(spec.name)) t.error("name", "pipeline name must match [A-Za-z0-9_-]+");
     }
     spec.description = t.string("description").value_or("");
     if (auto v = t.integer("max_parallel", 1, 100000)) spec.max_parallel = static_cast<int>(*v);
+    if (auto v = t.integer("max_deferred", 1, 10000000)) spec.max_deferred = static_cast<int>(*v);
     spec.fail_fast = t.boolean("fail_fast").value_or(false);
     if (auto* params = t.table("params")) {
       // toml::table is ordered by key; file order is kept by source position.
@@ -179,8 +187,10 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
       read_retry_and_timeout(t, job.retry, job.timeout);
       if (auto v = t.integer("priority", -1000000, 1000000)) job.priority = static_cast<int>(*v);
       if (auto* c = t.table("config")) {
-        job.config = *c;
-        check_templates(*c, known_vars, diags);
+        // Moved, not copied, out of the parsed document (ours): a copy of a toml++ node loses
+        // its source positions, which schema checks report.
+        job.config = std::move(*const_cast<toml::table*>(c));
+        check_templates(job.config, known_vars, diags);
       }
       spec.jobs.push_back(std::move(job));
     }
@@ -189,6 +199,8 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
   check_job_names_and_dependencies(spec, diags);
   diags.throw_if_any();
   check_no_cycle(spec);
+  check_job_output_templates(spec, diags);
+  diags.throw_if_any();
   return spec;
 }
 
@@ -246,6 +258,40 @@ void check_job_names_and_dependencies(const PipelineSpec& spec, Diagnostics& dia
   }
 }
 
+void check_job_output_templates(const PipelineSpec& spec, Diagnostics& diags) {
+  std::unordered_map<std::string_view, uint32_t> by_name;
+  for (uint32_t i = 0; i < spec.jobs.size(); ++i) by_name.emplace(spec.jobs[i].name, i);
+  for (auto& j : spec.jobs) {
+    auto uses = job_output_uses(j.config);
+    if (uses.empty()) continue;
+    // The job's upstream jobs, direct and transitive (the graph has no cycle by now).
+    std::set<std::string_view> upstream;
+    std::vector<const JobSpec*> stack{&j};
+    while (!stack.empty()) {
+      const JobSpec* v = stack.back();
+      stack.pop_back();
+      for (auto& d : v->depends_on) {
+        auto it = by_name.find(d);
+        if (it != by_name.end() && upstream.insert(d).second) stack.push_back(&spec.jobs[it->second]);
+      }
+    }
+    for (auto& u : uses) {
+      const std::string& name = u.ref.job;
+      if (upstream.count(name)) continue;
+      std::string where = "'{{ jobs." + name + ".outputs." + u.ref.key + " }}': ";
+      if (!by_name.count(name)) {
+        std::vector<std::string> names(upstream.begin(), upstream.end());
+        auto hint = closest_match(name, names);
+        diags.add(*u.node, where + "no job '" + name + "' in the pipeline" +
+                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      } else {
+        diags.add(*u.node, where + "job '" + name + "' is not upstream of job '" + j.name +
+                               "' (add it to depends_on, directly or through another job)");
+      }
+    }
+  }
+}
+
 void check_no_cycle(const PipelineSpec& spec) {
   if (auto cycle = find_cycle(spec)) {
     const JobSpec* first = spec.find(cycle->front());
@@ -281,15 +327,75 @@ PipelineSpec load_pipeline_file(const std::string& path) {
 }
 
 void validate_pipeline(const PipelineSpec& spec, const PluginRegistry& plugins) {
+  validate_pipeline(spec, [&](std::string_view uses) { return plugins.find(uses); }, &plugins);
+}
+
+namespace {
+
+// The refused plugin file that would have provided `uses` ("plugin.type"): by the plugin name
+// its descriptor gave, else by its file name.
+const RefusedPlugin* refused_provider(const PluginRegistry& plugins, std::string_view uses) {
+  const std::string_view plugin = uses.substr(0, uses.find('.'));
+  for (auto& r : plugins.refused())
+    if (r.plugin_name == plugin) return &r;
+  for (auto& r : plugins.refused())
+    if (r.plugin_name.empty() && std::filesystem::path(r.file).stem() == plugin) return &r;
+  return nullptr;
+}
+
+std::string unknown_type_message(const JobSpec& j, const PluginRegistry* plugins) {
+  std::vector<std::string> types = plugins ? plugins->job_type_names() : std::vector<std::string>{};
+  if (plugins) {
+    if (const RefusedPlugin* r = refused_provider(*plugins, j.uses))
+      return "job '" + j.name + "' uses job type '" + j.uses + "' from plugin file " + r->file +
+             ", which was refused: " + r->reason;
+  }
+  auto hint = closest_match(j.uses, types);
+  std::string m = "job '" + j.name + "' uses unknown job type '" + j.uses + "'" +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+  if (types.empty()) m += " (no plugins loaded: check --plugin-path)";
+  if (plugins && !plugins->refused().empty() && hint.empty())
+    m += " (" + std::to_string(plugins->refused().size()) +
+         " plugin file(s) were refused: see jobhost plugins)";
+  return m;
+}
+
+}  // namespace
+
+void validate_pipeline(const PipelineSpec& spec,
+                       const std::function<const JobTypeRef*(std::string_view)>& find_type,
+                       const PluginRegistry* plugins) {
   Diagnostics diags(spec.file);
-  auto types = plugins.job_type_names();
-  for (auto& j : spec.jobs) {
-    if (plugins.find(j.uses)) continue;
-    auto hint = closest_match(j.uses, types);
-    diags.add(j.line, j.column,
-              "job '" + j.name + "' uses unknown job type '" + j.uses + "'" +
-                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                  (types.empty() ? " (no plugins loaded: check --plugin-path)" : ""));
+  std::vector<const JobTypeRef*> types(spec.jobs.size());
+  for (size_t i = 0; i < spec.jobs.size(); ++i) {
+    auto& j = spec.jobs[i];
+    types[i] = find_type(j.uses);
+    if (!types[i]) diags.add(j.line, j.column, unknown_type_message(j, plugins));
+  }
+  // Configs against their job types' declared schemas, and upstream outputs against the
+  // outputs their job types declare.
+  std::unordered_map<std::string_view, size_t> by_name;
+  for (size_t i = 0; i < spec.jobs.size(); ++i) by_name.emplace(spec.jobs[i].name, i);
+  for (size_t i = 0; i < spec.jobs.size(); ++i) {
+    auto& j = spec.jobs[i];
+    if (!types[i]) continue;
+    if (types[i]->config_schema) types[i]->config_schema->check(j.config, j.name, j.line, j.column, diags);
+    for (auto& u : job_output_uses(j.config)) {
+      auto it = by_name.find(u.ref.job);
+      if (it == by_name.end() || !types[it->second]) continue;
+      const auto& declared = types[it->second]->outputs_schema;
+      if (!declared || !declared->closed()) continue;
+      auto keys = declared->property_names();
+      if (std::find(keys.begin(), keys.end(), u.ref.key) != keys.end()) continue;
+      auto hint = closest_match(u.ref.key, keys);
+      std::string list;
+      for (auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+      diags.add(*u.node, "'{{ jobs." + u.ref.job + ".outputs." + u.ref.key + " }}': job '" +
+                             u.ref.job + "' (" + types[it->second]->qualified_name +
+                             ") publishes no output '" + u.ref.key + "'" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                             (list.empty() ? "; it declares none" : "; it declares: " + list));
+    }
   }
   diags.throw_if_any();
 }

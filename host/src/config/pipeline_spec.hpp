@@ -44,6 +44,7 @@ struct PipelineSpec {
   std::string name;
   std::string description;
   std::optional<int> max_parallel;      // default: host config, else number of cores
+  std::optional<int> max_deferred;      // default: host config, else 10,000
   bool fail_fast = false;
   std::vector<std::pair<std::string, std::string>> params;  // defaults, in file order
   std::vector<JobSpec> jobs;

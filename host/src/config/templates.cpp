@@ -49,14 +49,81 @@ std::vector<std::string> template_variables(std::string_view text, std::string* 
   return out;
 }
 
+std::optional<JobOutputRef> parse_job_output(std::string_view v) {
+  constexpr std::string_view kPrefix = "jobs.", kOutputs = ".outputs.";
+  if (v.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  v.remove_prefix(kPrefix.size());
+  auto mid = v.find(kOutputs);
+  if (mid == std::string_view::npos || mid == 0 || mid + kOutputs.size() >= v.size())
+    return std::nullopt;
+  return JobOutputRef{std::string(v.substr(0, mid)), std::string(v.substr(mid + kOutputs.size()))};
+}
+
+namespace {
+bool node_uses_job_outputs(const toml::node& node) {
+  if (auto* s = node.as_string()) {
+    for (auto& v : template_variables(s->get(), nullptr))
+      if (v.rfind("jobs.", 0) == 0) return true;
+  } else if (auto* t = node.as_table()) {
+    for (auto& [k, v] : *t)
+      if (node_uses_job_outputs(v)) return true;
+  } else if (auto* a = node.as_array()) {
+    for (auto& v : *a)
+      if (node_uses_job_outputs(v)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool uses_job_outputs(const toml::table& table) { return node_uses_job_outputs(table); }
+
+namespace {
+void collect_job_output_uses(const toml::node& node, std::vector<JobOutputUse>& out) {
+  if (auto* s = node.as_string()) {
+    for (auto& v : template_variables(s->get(), nullptr))
+      if (auto ref = parse_job_output(v)) out.push_back({std::move(*ref), &node});
+  } else if (auto* t = node.as_table()) {
+    for (auto& [k, v] : *t) collect_job_output_uses(v, out);
+  } else if (auto* a = node.as_array()) {
+    for (auto& v : *a) collect_job_output_uses(v, out);
+  }
+}
+}  // namespace
+
+std::vector<JobOutputUse> job_output_uses(const toml::table& table) {
+  std::vector<JobOutputUse> out;
+  collect_job_output_uses(table, out);
+  return out;
+}
+
 std::string expand_template(std::string_view text, const TemplateVars& vars) {
   std::string out;
   std::string err = scan(
       text, [&](std::string_view t) { out += t; },
       [&](std::string_view v) {
         auto it = vars.values.find(v);
-        if (it == vars.values.end()) throw std::runtime_error("unknown template variable '" + std::string(v) + "'");
-        out += it->second;
+        if (it != vars.values.end()) {
+          out += it->second;
+          return;
+        }
+        if (v.substr(0, 5) == "jobs.") {
+          if (vars.keep_job_outputs) {
+            out += "{{ ";
+            out += v;
+            out += " }}";
+            return;
+          }
+          auto ref = parse_job_output(v);
+          if (ref && vars.job_output) {
+            auto value = vars.job_output(ref->job, ref->key);
+            if (!value)
+              throw std::runtime_error("'{{ " + std::string(v) + " }}': job '" + ref->job +
+                                       "' published no output '" + ref->key + "'");
+            out += *value;
+            return;
+          }
+        }
+        throw std::runtime_error("unknown template variable '" + std::string(v) + "'");
       });
   if (!err.empty()) throw std::runtime_error(err);
   return out;

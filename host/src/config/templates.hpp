@@ -1,6 +1,8 @@
-// {{ params.NAME }}, {{ run.logical_date }}, {{ run.id }}, {{ job.name }} in config strings.
+// {{ params.NAME }}, {{ run.logical_date }}, {{ run.id }}, {{ job.name }} in config strings,
+// and {{ jobs.NAME.outputs.KEY }}: an upstream job's output, expanded when the job starts.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,7 +13,27 @@ namespace jobhost {
 
 struct TemplateVars {
   std::map<std::string, std::string, std::less<>> values;  // "params.x", "run.id", ...
+  // True when the run starts: {{ jobs.* }} placeholders stay as they are, for the job's start.
+  bool keep_job_outputs = false;
+  // When the job starts: the value of {{ jobs.NAME.outputs.KEY }} (upstream job, key).
+  std::function<std::optional<std::string>(std::string_view job, std::string_view key)> job_output;
 };
+
+// {{ jobs.NAME.outputs.KEY }}: NAME and KEY, or nullopt when `variable` does not have that
+// form (a variable starting with "jobs." that does not is malformed).
+struct JobOutputRef {
+  std::string job, key;
+};
+std::optional<JobOutputRef> parse_job_output(std::string_view variable);
+// Whether any string in the table holds a {{ jobs.* }} placeholder.
+bool uses_job_outputs(const toml::table& table);
+// Every {{ jobs.NAME.outputs.KEY }} in the table's strings, with the string that holds it
+// (for its source position). Malformed jobs.* variables are left to the loader's checks.
+struct JobOutputUse {
+  JobOutputRef ref;
+  const toml::node* node;
+};
+std::vector<JobOutputUse> job_output_uses(const toml::table& table);
 
 // The variable names used in `text` ("params.x"), or an error message for a malformed
 // placeholder.

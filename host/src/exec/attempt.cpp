@@ -1,37 +1,27 @@
 #include "exec/attempt.hpp"
 
+
 namespace jobhost {
+namespace {
 
-AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in) {
-  static const toml::table kEmpty;
-  jh_job_ctx ctx;
-  ctx.config = in.config ? in.config : &kEmpty;
-  ctx.cancel = in.cancel;
-  ctx.cancel_all = in.cancel_all;
-  ctx.log = in.log ? &in.log : nullptr;
-  ctx.inputs = in.inputs ? &in.inputs : nullptr;
-  ctx.run_id = in.run_id;
-  ctx.job_name = in.job_name;
+enum class Entry { run, poll, cancel };
 
-  auto s = [](std::string_view v) { return jh_str{v.data(), v.size()}; };
-  jh_run_info info{};
-  info.struct_size = sizeof(jh_run_info);
-  info.attempt = in.attempt;
-  info.max_attempts = in.max_attempts;
-  info.run_id = s(in.run_id);
-  info.pipeline = s(in.pipeline);
-  info.job_name = s(in.job_name);
-  info.job_type = s(type.qualified_name);
-  info.logical_date = s(in.logical_date);
-  info.scratch_dir = s(in.scratch_dir);
-  info.deadline_unix_ms = in.deadline_unix_ms;
+jh_str to_jh(std::string_view v) { return jh_str{v.data(), v.size()}; }
 
+// The plugin's status and what it reported, checked: unknown statuses and deferrals the host
+// cannot keep become fatal failures that name the job type and its plugin file.
+AttemptResult collect(const JobTypeRef& type, jh_job_ctx& ctx, jh_status status, Entry entry) {
   AttemptResult r;
-  r.status = type.type->run(type.type, host_services_table(), &ctx, &info);
+  r.status = status;
   std::lock_guard lock(ctx.mu);
   r.error = std::move(ctx.error);
   r.metrics = std::move(ctx.metrics);
   r.outputs = std::move(ctx.outputs);
+  auto plugin_fault = [&](const std::string& what) {
+    r.status = JH_STATUS_FATAL;
+    r.error = "job type '" + type.qualified_name + "' (" + type.plugin_file + ") " + what +
+              (r.error.empty() ? "" : ": " + r.error);
+  };
   switch (r.status) {
     case JH_STATUS_OK:
     case JH_STATUS_SKIPPED:
@@ -41,12 +31,114 @@ AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in) {
     case JH_STATUS_CANCELLED:
       if (r.error.empty()) r.error = r.status == JH_STATUS_CANCELLED ? "cancelled" : "failed without a message";
       break;
+    case JH_STATUS_DEFERRED:
+      if (entry == Entry::cancel) {
+        plugin_fault("returned JH_STATUS_DEFERRED from cancel()");
+      } else if (!type.can_defer) {
+        plugin_fault("returned JH_STATUS_DEFERRED but has no poll entry");
+      } else if (!ctx.deferred) {
+        plugin_fault(ctx.defer_error.empty()
+                         ? "returned JH_STATUS_DEFERRED without calling defer()"
+                         : "returned JH_STATUS_DEFERRED after a refused " + ctx.defer_error);
+      } else {
+        r.handle = std::move(ctx.defer_handle);
+        r.keep_handle = ctx.keep_handle;
+        r.delay = std::chrono::milliseconds(static_cast<int64_t>(ctx.defer_delay_ms));
+      }
+      break;
     default:
       r.error = "plugin returned unknown status " + std::to_string(r.status) +
                 (r.error.empty() ? "" : ": " + r.error);
       r.status = JH_STATUS_FATAL;
   }
   return r;
+}
+
+template <class Call>
+AttemptResult call_entry(const JobTypeRef& type, const AttemptInput& in, Entry entry, Call&& call) {
+  static const toml::table kEmpty;
+  jh_job_ctx ctx;
+  ctx.config = in.config ? in.config : &kEmpty;
+  ctx.cancel = in.cancel;
+  ctx.cancel_all = in.cancel_all;
+  ctx.log = in.log ? &in.log : nullptr;
+  ctx.inputs = in.inputs ? &in.inputs : nullptr;
+  ctx.upstreams = in.upstreams ? &in.upstreams : nullptr;
+  ctx.input_keys = in.input_keys ? &in.input_keys : nullptr;
+  ctx.run_id = in.run_id;
+  ctx.job_name = in.job_name;
+  ctx.can_defer = type.can_defer && entry != Entry::cancel;
+  ctx.in_poll = entry == Entry::poll;
+
+  jh_run_info info{};
+  info.struct_size = sizeof(jh_run_info);
+  info.attempt = in.attempt;
+  info.max_attempts = in.max_attempts;
+  info.run_id = to_jh(in.run_id);
+  info.pipeline = to_jh(in.pipeline);
+  info.job_name = to_jh(in.job_name);
+  info.job_type = to_jh(type.qualified_name);
+  info.logical_date = to_jh(in.logical_date);
+  info.scratch_dir = to_jh(in.scratch_dir);
+  info.deadline_unix_ms = in.deadline_unix_ms;
+  info.idempotency_key = to_jh(in.idempotency_key);
+  info.poll_count = in.poll_count;
+  info.reattached = in.reattached ? 1 : 0;
+  info.started_unix_ms = in.started_unix_ms;
+
+  jh_status status = call(host_services_table(), &ctx, &info);
+  return collect(type, ctx, status, entry);
+}
+
+}  // namespace
+
+AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in) {
+  return call_entry(type, in, Entry::run, [&](const jh_host* h, jh_job_ctx* c, const jh_run_info* i) {
+    return type.type->run(type.type, h, c, i);
+  });
+}
+
+AttemptResult poll_attempt(const JobTypeRef& type, const AttemptInput& in, std::string_view handle) {
+  return call_entry(type, in, Entry::poll, [&](const jh_host* h, jh_job_ctx* c, const jh_run_info* i) {
+    return type.type->poll(type.type, h, c, i, to_jh(handle));
+  });
+}
+
+AttemptResult cancel_attempt(const JobTypeRef& type, const AttemptInput& in,
+                             std::string_view handle) {
+  return call_entry(type, in, Entry::cancel, [&](const jh_host* h, jh_job_ctx* c, const jh_run_info* i) {
+    return type.type->cancel(type.type, h, c, i, to_jh(handle));
+  });
+}
+
+void write_idempotency_key(char (&out)[40], std::string_view run_id, std::string_view job,
+                           int64_t n) {
+  // Two FNV-1a 64-bit hashes with different offsets: 128 bits, stable across platforms.
+  uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
+  auto mix = [&](unsigned char c) {
+    h1 = (h1 ^ c) * 1099511628211ull;
+    h2 = (h2 ^ c) * 1099511628211ull;
+  };
+  for (unsigned char c : run_id) mix(c);
+  mix(0xff);  // separators: ("ab","c") and ("a","bc") differ
+  for (unsigned char c : job) mix(c);
+  mix(0xff);
+  for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(static_cast<uint64_t>(n) >> (8 * i)));
+  static constexpr char kHex[] = "0123456789abcdef";
+  out[0] = 'j';
+  out[1] = 'h';
+  out[2] = '-';
+  for (int i = 0; i < 16; ++i) {
+    out[3 + i] = kHex[(h1 >> (60 - 4 * i)) & 0xf];
+    out[19 + i] = kHex[(h2 >> (60 - 4 * i)) & 0xf];
+  }
+  out[kIdempotencyKeySize] = '\0';
+}
+
+std::string idempotency_key(std::string_view run_id, std::string_view job, int64_t n) {
+  char out[40];
+  write_idempotency_key(out, run_id, job, n);
+  return std::string(out, kIdempotencyKeySize);
 }
 
 }  // namespace jobhost

@@ -1,9 +1,11 @@
-// Runs one attempt of one job type in this process and collects what it reported.
+// Calls one job type entry (run, poll or cancel) in this process for one attempt and collects
+// what it reported.
 #pragma once
 
 #include <jobhost/abi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,7 +16,7 @@
 
 namespace jobhost {
 
-// Borrowed for the duration of run_attempt().
+// Borrowed for the duration of the call.
 struct AttemptInput {
   std::string_view run_id;
   std::string_view pipeline;
@@ -29,6 +31,13 @@ struct AttemptInput {
   const std::atomic<bool>* cancel_all = nullptr;  // the whole run (fail_fast, signals)
   jh_job_ctx::LogSink log;              // null: spdlog, tagged "<run id> <job>"
   jh_job_ctx::InputLookup inputs;
+  jh_job_ctx::UpstreamList upstreams;
+  jh_job_ctx::InputKeys input_keys;
+  // ABI 1.1 facts (jh_run_info).
+  std::string_view idempotency_key;
+  uint32_t poll_count = 0;   // 0 for run(); n for the attempt's n-th poll()
+  bool reattached = false;
+  int64_t started_unix_ms = 0;
 };
 
 struct AttemptResult {
@@ -36,10 +45,36 @@ struct AttemptResult {
   std::string error;  // empty on success
   std::map<std::string, double, std::less<>> metrics;
   std::map<std::string, std::string, std::less<>> outputs;
+  // JH_STATUS_DEFERRED only: poll again after `delay` with `handle` (the current handle when
+  // keep_handle).
+  std::string handle;
+  bool keep_handle = false;
+  std::chrono::milliseconds delay{0};
+  // Set by the executor when the attempt ends after deferring: `handle` is then its last
+  // handle, with its idempotency key and number of polls.
+  bool was_deferred = false;
+  bool reattached = false;
+  std::string idempotency_key;
+  uint32_t polls = 0;
 };
 
 // Calls the job type's run() with a fresh jh_job_ctx. Never throws; an unknown status from
-// a plugin becomes a fatal failure.
+// a plugin becomes a fatal failure, and so does JH_STATUS_DEFERRED without a successful
+// defer() (or from a job type without a poll entry), with a message naming the plugin.
 AttemptResult run_attempt(const JobTypeRef& type, const AttemptInput& in);
+// The same for poll() with the attempt's handle (type.can_defer must hold).
+AttemptResult poll_attempt(const JobTypeRef& type, const AttemptInput& in, std::string_view handle);
+// Calls cancel() with the handle (type.can_cancel must hold). Its status is OK when the remote
+// work stopped; a failure carries the plugin's message. Never returns DEFERRED.
+AttemptResult cancel_attempt(const JobTypeRef& type, const AttemptInput& in,
+                             std::string_view handle);
+
+// The idempotency key of a job's n-th attempt in a run (jh_run_info.idempotency_key): "jh-"
+// and 32 hex digits, the same on every host for the same (run id, job, n).
+inline constexpr size_t kIdempotencyKeySize = 35;
+std::string idempotency_key(std::string_view run_id, std::string_view job, int64_t n);
+// The same into `out` (NUL-terminated), without allocating: computed for every attempt.
+void write_idempotency_key(char (&out)[40], std::string_view run_id, std::string_view job,
+                           int64_t n);
 
 }  // namespace jobhost

@@ -1,6 +1,7 @@
 // Runs a DAG of jobs on a thread pool: ready jobs by priority within max_parallel, trigger
 // rules, retries with backoff on timers (never a sleeping worker), per-attempt timeouts
-// with cooperative cancellation, fail_fast and external cancellation.
+// with cooperative cancellation, fail_fast and external cancellation, and deferred attempts
+// (ABI 1.1) that wait on a timer, not a thread, between brief polls.
 //
 // Workers settle jobs themselves and hand newly ready dependants straight to the queue (or
 // run one inline), so the per-job cost stays close to a bare thread pool's.
@@ -38,10 +39,34 @@ struct ExecJob {
   // Settled before the run starts (carried over from an earlier run, or not selected).
   std::optional<JobState> preset;
   std::map<std::string, std::string, std::less<>> preset_outputs;
+
+  // Deferrable job types (ABI 1.1). poll: check a deferred attempt with its handle (null: the
+  // job type never defers). cancel_remote: stop the work a handle names (null: nothing to stop).
+  // Called on worker threads, like run; must honour in.cancel / in.cancel_all.
+  std::function<AttemptResult(AttemptInput&, std::string_view handle)> poll;
+  std::function<AttemptResult(AttemptInput&, std::string_view handle)> cancel_remote;
+  // An attempt that a lost host left deferred, taken over when the run starts: it is polled
+  // with its handle instead of being started again, and keeps its number and key.
+  struct Reattach {
+    int attempt = 1;
+    std::string handle;
+    std::string key;
+    int64_t started_unix_ms = 0;
+    int64_t next_poll_unix_ms = 0;
+    uint32_t polls = 0;
+    int from_try = 0;  // the try that started it
+  };
+  std::optional<Reattach> reattach;
+  // Attempt n's idempotency key is idempotency_key(run_id, name, key_base + n) (attempt.hpp):
+  // key_base counts the job's attempts in earlier tries, so keys never repeat across tries.
+  int64_t key_base = 0;
 };
 
 struct ExecOptions {
   int max_parallel = 0;  // 0: number of cores
+  // Attempts of deferrable job types in progress at once (running or waiting); more wait in
+  // the queue. Deferred attempts hold no worker and no max_parallel slot.
+  int max_deferred = 10000;
   bool fail_fast = false;
   std::string run_id, pipeline, logical_date, scratch_root;
   std::map<std::string, std::string, std::less<>> params;  // served as input "@params"
@@ -54,7 +79,12 @@ struct JobOutcome {
   JobState state = JobState::pending;
   int attempts = 0;
   int64_t duration_ms = 0;  // first attempt start to last attempt end
+  int64_t last_attempt_ms = 0;  // the last attempt's own duration
   std::string error;
+  // The last attempt's, when it deferred: its handle, idempotency key and number of polls.
+  std::string handle, idempotency_key;
+  uint32_t polls = 0;
+  bool reattached = false;  // the last attempt was taken over from a lost host
   std::map<std::string, double, std::less<>> metrics;
   std::map<std::string, std::string, std::less<>> outputs;
 };
@@ -71,6 +101,22 @@ class ExecutionObserver {
   // A job settled without (another) attempt: trigger rule, cancellation, preset.
   virtual void on_settled_without_run(uint32_t /*job*/, JobState /*state*/,
                                       const std::string& /*reason*/) {}
+  // An attempt deferred (again), or was taken over from a lost host (reattached_from_try).
+  struct Deferral {
+    int attempt = 0;
+    std::string_view handle, key;
+    int64_t started_unix_ms = 0;
+    int64_t next_poll_unix_ms = 0;
+    uint32_t polls = 0;
+    bool handle_changed = false;  // a new handle: the wait starts once it is durable
+    int reattached_from_try = 0;  // non-zero: first note of a taken-over attempt
+  };
+  // `start_wait` starts the wait for the next poll; call it exactly once, from any thread:
+  // after the handle is durable when d.handle_changed and holds_release(), else at once.
+  virtual void on_attempt_deferred(uint32_t /*job*/, const Deferral& /*d*/,
+                                   std::function<void()> start_wait) {
+    start_wait();
+  }
   // True when dependants of a succeeded job must wait for before_release() (a durable store
   // commits the success first). False lets the executor start them at once, inline, and
   // before_release() is never called: override both or neither.
@@ -94,6 +140,7 @@ enum class CancelReason { none, fail_fast, interrupted };
 struct ExecResult {
   std::vector<JobOutcome> jobs;
   CancelReason cancelled = CancelReason::none;
+  size_t peak_deferred = 0;  // most attempts deferred at once
   bool ok() const;  // every job succeeded or was skipped
 };
 
@@ -110,8 +157,10 @@ class Executor {
   // Stops starting jobs, cancels running ones; pending jobs become cancelled.
   void cancel();
 
- private:
+  // The shared state (exec/executor_core.hpp), named here only for exec/'s own files.
   struct Core;
+
+ private:
   std::shared_ptr<Core> core_;
 };
 

@@ -194,6 +194,52 @@ jh_result JH_CALL svc_input_get(jh_job_ctx* ctx, jh_str job, jh_str key, char* b
   return copy_out(*v, buf, cap, len);
 }
 
+// Delays beyond a year are clamped: the host's timers cannot represent "never".
+constexpr uint64_t kMaxDeferDelayMs = 365ull * 24 * 3600 * 1000;
+
+jh_result JH_CALL svc_defer(jh_job_ctx* ctx, jh_str handle, uint64_t delay_ms) {
+  if (!ctx) return JH_E_INVALID;
+  std::lock_guard lock(ctx->mu);
+  if (!ctx->can_defer) {
+    ctx->defer_error = "defer() called by a job type that has no poll entry";
+    return JH_E_INVALID;
+  }
+  if (handle.size > JH_MAX_HANDLE_BYTES) {
+    ctx->defer_error = "defer() with a handle of " + std::to_string(handle.size) +
+                       " bytes; the limit is " + std::to_string(JH_MAX_HANDLE_BYTES);
+    return JH_E_RANGE;
+  }
+  if (handle.size > 0 && !handle.data) {
+    ctx->defer_error = "defer() with a NULL handle of non-zero size";
+    return JH_E_INVALID;
+  }
+  ctx->deferred = true;
+  ctx->defer_error.clear();
+  ctx->keep_handle = ctx->in_poll && handle.data == nullptr;
+  ctx->defer_handle.assign(view(handle));
+  ctx->defer_delay_ms = std::min(delay_ms, kMaxDeferDelayMs);
+  return JH_OK;
+}
+
+jh_result JH_CALL svc_upstream_job(jh_job_ctx* ctx, uint64_t index, char* buf, uint64_t cap,
+                                   uint64_t* len) {
+  if (!ctx) return JH_E_INVALID;
+  if (!ctx->upstreams || !*ctx->upstreams) return JH_E_RANGE;
+  auto name = (*ctx->upstreams)(index);
+  if (!name) return JH_E_RANGE;
+  return copy_out(*name, buf, cap, len);
+}
+
+jh_result JH_CALL svc_input_key(jh_job_ctx* ctx, jh_str job, uint64_t index, char* buf,
+                                uint64_t cap, uint64_t* len) {
+  if (!ctx) return JH_E_INVALID;
+  if (!ctx->input_keys || !*ctx->input_keys) return JH_E_MISSING;
+  auto keys = (*ctx->input_keys)(view(job));
+  if (!keys) return JH_E_MISSING;
+  if (index >= keys->size()) return JH_E_RANGE;
+  return copy_out((*keys)[static_cast<size_t>(index)], buf, cap, len);
+}
+
 std::string& secrets_dir() {
   static std::string dir;
   return dir;
@@ -232,6 +278,7 @@ const jh_host kHost = {
     &svc_config_type, &svc_config_bool, &svc_config_int, &svc_config_double,
     &svc_config_string, &svc_config_size, &svc_config_key,
     &svc_output_set, &svc_input_get, &svc_get_extension,
+    &svc_defer, &svc_upstream_job, &svc_input_key,
 };
 
 }  // namespace

@@ -12,7 +12,9 @@
 
 #include "config/diagnostics.hpp"
 #include "config/templates.hpp"
+#include "exec/run_observer.hpp"
 #include "graph/dag.hpp"
+#include "state/clock.hpp"
 #include "util/hash.hpp"
 
 namespace jobhost {
@@ -54,68 +56,446 @@ std::string random_hex(int digits) {
   return out;
 }
 
-// Records state changes in the store and logs them; gates dependants on durability.
-class RunObserver : public ExecutionObserver {
- public:
-  RunObserver(const RunRequest& req, const RunReport& report, const std::vector<std::string>& hashes)
-      : req_(req), report_(report), hashes_(hashes) {}
+// A job's config for one call: as defined when the run began, with {{ jobs.* }} upstream
+// outputs expanded now (they exist once the upstream jobs succeeded).
+struct JobConfig {
+  std::shared_ptr<const toml::table> defined;
+  bool uses_job_outputs = false;
 
-  void on_attempt_start(uint32_t job, int attempt) override {
-    if (req_.store) req_.store->job_started(report_.run_id, report_.try_number, name(job), attempt, hashes_[job]);
-    notify(job, JobState::running, attempt, "");
+  template <class Call>
+  AttemptResult with(AttemptInput& in, Call&& call) const {
+    if (!uses_job_outputs) {
+      in.config = defined.get();
+      return call(in);
+    }
+    TemplateVars vars;
+    vars.job_output = [&](std::string_view job, std::string_view key) { return in.inputs(job, key); };
+    toml::table expanded;
+    try {
+      expanded = expand_table(*defined, vars);
+    } catch (const std::exception& e) {
+      AttemptResult r;
+      r.status = JH_STATUS_FATAL;
+      r.error = std::string("config: ") + e.what();
+      return r;
+    }
+    in.config = &expanded;
+    return call(in);
   }
-  void on_attempt_end(uint32_t job, int attempt, JobState state, const AttemptResult& r,
-                      int64_t duration_ms) override {
-    if (req_.store) record_end(job, attempt, state, r, duration_ms, nullptr, nullptr);
-    notify(job, state, attempt, r.error);
-  }
-  void on_success_held(uint32_t job, int attempt, const AttemptResult& r, int64_t duration_ms,
-                       Release release, void* executor) override {
-    // Reported first: the release may start dependants before the store has the end.
-    notify(job, JobState::success, attempt, r.error);
-    record_end(job, attempt, JobState::success, r, duration_ms, release, executor);
-  }
-  void on_settled_without_run(uint32_t job, JobState state, const std::string& reason) override {
-    if (req_.store) req_.store->job_settled(report_.run_id, report_.try_number, name(job), state, reason,
-                                            hashes_[job]);
-    notify(job, state, 0, reason);
-  }
-  bool holds_release() const override { return req_.store != nullptr; }
-  void before_release(uint32_t job, Release release, void* executor) override {
-    req_.store->when_durable(release, executor, job);
-  }
+};
+
+// The steps of one run, in order (PipelineRun::run reads as their list). Throws InputError
+// for bad input (before anything is written), RunLocked, and state::StoreError.
+class RunSteps {
+ public:
+  explicit RunSteps(const RunRequest& req)
+      : req_(req), spec_(*req.spec), file_(spec_.file.empty() ? spec_.name : spec_.file) {}
+  ~RunSteps() { unlock(); }
+
+  void check_request();
+  void check_selected_upstreams();
+  void start_report();
+  // Takes the run lock. True when every job already succeeded with its current definition:
+  // the report is then complete and nothing is recorded.
+  bool lock_and_find_nothing_to_do();
+  void begin_try();
+  std::vector<ExecJob> build_jobs();
+  // `attach` is called with the executor before it runs (so that cancel() reaches it) and with
+  // nullptr after.
+  void run_executor(std::vector<ExecJob> jobs, const std::function<void(Executor*)>& attach);
+
+  RunReport report;
 
  private:
-  const std::string& name(uint32_t job) const { return report_.names[job]; }
-  // Hands an attempt's end to the store; with `release`, its dependants' release too.
-  void record_end(uint32_t job, int attempt, JobState state, const AttemptResult& r,
-                  int64_t duration_ms, Release release, void* executor) {
-    std::map<std::string, double> metrics(r.metrics.begin(), r.metrics.end());
-    std::map<std::string, std::string> outputs(r.outputs.begin(), r.outputs.end());
-    if (release)
-      req_.store->job_finished_then(report_.run_id, report_.try_number, name(job), attempt,
-                                    state, r.error, duration_ms, metrics, outputs, release,
-                                    executor, job);
-    else
-      req_.store->job_finished(report_.run_id, report_.try_number, name(job), attempt, state,
-                               r.error, duration_ms, metrics, outputs);
+  uint32_t job_index(const std::string& name, const char* option) const;
+  void define(uint32_t i, const std::string& run_id);
+  bool success_stands(const std::map<std::string, state::PriorJob>& prior, uint32_t i,
+                      const std::string& run_id);
+  ExecJob make_job(uint32_t i);
+  void settle_carried_over_from_store();
+  void take_over_deferred(std::vector<ExecJob>& jobs);
+  void unlock();
+
+  const RunRequest& req_;
+  const PipelineSpec& spec_;
+  const std::string& file_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::map<std::string, std::string, std::less<>> params_;
+  std::vector<const JobTypeRef*> types_;
+  DagIndex dag_;
+  std::vector<bool> selected_, forced_;
+  TemplateVars vars_;
+  std::vector<JobConfig> configs_;
+  std::vector<std::string> hashes_;
+  std::string file_hash_;
+  std::optional<state::RunHandle> earlier_;  // what the no-op check peeked
+  state::RunHandle handle_;
+  bool locked_ = false;
+};
+
+uint32_t RunSteps::job_index(const std::string& name, const char* option) const {
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i)
+    if (spec_.jobs[i].name == name) return i;
+  std::vector<std::string> names;
+  for (auto& j : spec_.jobs) names.push_back(j.name);
+  auto hint = closest_match(name, names);
+  throw InputError(file_, 0, 0, std::string(option) + " " + name + ": no such job" +
+                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
+// Inputs the file does not check: the date, --param, job types, --only and --force-job.
+void RunSteps::check_request() {
+  if (!valid_logical_date(req_.logical_date))
+    throw InputError(file_, 0, 0, "logical date '" + req_.logical_date + "' is not a valid YYYY-MM-DD date");
+  params_.insert(spec_.params.begin(), spec_.params.end());
+  std::vector<std::string> param_names;
+  for (auto& [k, v] : spec_.params) param_names.push_back(k);
+  for (auto& [k, v] : req_.param_overrides) {
+    if (!params_.count(k)) {
+      auto hint = closest_match(k, param_names);
+      throw InputError(file_, 0, 0, "--param " + k + ": the pipeline declares no such param" +
+                                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    }
+    params_[k] = v;
   }
-  void notify(uint32_t job, JobState state, int attempt, const std::string& detail) {
-    if (req_.log_state_changes) {
-      if (state == JobState::running) {
-        spdlog::info("[{} {}] running (attempt {})", report_.run_id, name(job), attempt);
-      } else if (detail.empty() || state == JobState::success) {
-        spdlog::info("[{} {}] {}", report_.run_id, name(job), state::to_string(state));
-      } else {
-        spdlog::info("[{} {}] {}: {}", report_.run_id, name(job), state::to_string(state), detail);
+  types_.assign(spec_.jobs.size(), nullptr);
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i) {
+    auto& j = spec_.jobs[i];
+    if (req_.local_types) {
+      if (auto it = req_.local_types->find(j.uses); it != req_.local_types->end()) types_[i] = &it->second;
+    }
+    if (!types_[i] && req_.plugins) types_[i] = req_.plugins->find(j.uses);
+    if (!types_[i])
+      throw InputError(file_, j.line, j.column, "job '" + j.name + "' uses unknown job type '" + j.uses + "'");
+  }
+  dag_ = build_dag_index(spec_);
+  selected_.assign(spec_.jobs.size(), req_.only.empty());
+  for (auto& o : req_.only) selected_[job_index(o, "--only")] = true;
+  forced_.assign(spec_.jobs.size(), req_.force);
+  for (auto& f : req_.force_jobs) {
+    std::vector<uint32_t> stack{job_index(f, "--force-job")};
+    while (!stack.empty()) {
+      uint32_t v = stack.back();
+      stack.pop_back();
+      if (forced_[v]) continue;
+      forced_[v] = true;
+      for (uint32_t s : dag_.succ[v]) stack.push_back(s);
+    }
+  }
+}
+
+// --only / run-job: a selected job's upstream must have succeeded already, or be selected too.
+// Checked before anything is written.
+void RunSteps::check_selected_upstreams() {
+  if (req_.only.empty()) return;
+  std::set<std::string> succeeded;
+  if (req_.store) {
+    if (auto id = req_.store->find_run_id(spec_.name, req_.logical_date))
+      if (auto detail = req_.store->get_run(*id))
+        for (auto& j : detail->jobs)
+          if (j.state == "success") succeeded.insert(j.job);
+  }
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i) {
+    if (!selected_[i]) continue;
+    for (uint32_t p : dag_.pred[i]) {
+      if (selected_[p] || succeeded.count(spec_.jobs[p].name)) continue;
+      throw InputError(file_, spec_.jobs[i].line, spec_.jobs[i].column,
+                       "job '" + spec_.jobs[i].name + "' needs upstream job '" + spec_.jobs[p].name +
+                           "', which has not succeeded for " + req_.logical_date +
+                           ": run it first, or select it too with --only");
+    }
+  }
+}
+
+void RunSteps::start_report() {
+  report.pipeline = spec_.name;
+  report.selected = selected_;
+  report.logical_date = req_.logical_date;
+  report.params.insert(params_.begin(), params_.end());
+  report.started_at = state::now_iso_utc();
+  for (auto& j : spec_.jobs) report.names.push_back(j.name);
+  for (auto& [k, v] : params_) vars_.values["params." + k] = v;
+  vars_.values["run.logical_date"] = req_.logical_date;
+  vars_.values["pipeline.name"] = spec_.name;
+  vars_.keep_job_outputs = true;  // expanded when each job starts
+  configs_.resize(spec_.jobs.size());
+  hashes_.resize(spec_.jobs.size());
+  file_hash_ = content_hash(spec_.source_text);
+  report.file_hash = file_hash_;
+}
+
+// Templates and the job's definition hash, which decides whether an earlier success stands.
+void RunSteps::define(uint32_t i, const std::string& run_id) {
+  if (configs_[i].defined) return;  // the run id of an existing run never changes
+  auto& j = spec_.jobs[i];
+  vars_.values["run.id"] = run_id;
+  vars_.values["job.name"] = j.name;
+  auto config = std::make_shared<toml::table>();
+  try {
+    *config = expand_table(j.config, vars_);
+  } catch (const std::exception& e) {
+    throw InputError(file_, j.line, j.column, "job '" + j.name + "': " + e.what());
+  }
+  std::string def = j.uses + "\n" + to_string(j.trigger) + "\n";
+  if (!config->empty()) {
+    std::ostringstream os;
+    os << *config;
+    def += os.str();
+  }
+  hashes_[i] = content_hash(def);
+  configs_[i].uses_job_outputs = uses_job_outputs(*config);
+  configs_[i].defined = std::move(config);
+}
+
+// An earlier success stands (the job is carried over) when its definition is unchanged.
+bool RunSteps::success_stands(const std::map<std::string, state::PriorJob>& prior, uint32_t i,
+                              const std::string& run_id) {
+  auto it = prior.find(spec_.jobs[i].name);
+  if (it == prior.end() || it->second.state != JobState::success) return false;
+  define(i, run_id);
+  return it->second.config_hash == hashes_[i];
+}
+
+bool RunSteps::lock_and_find_nothing_to_do() {
+  if (!req_.store) return false;
+  if (auto holder = req_.store->try_lock(spec_.name, req_.logical_date)) {
+    throw RunLocked("pipeline '" + spec_.name + "' for " + req_.logical_date +
+                    " is already running in another jobhost (pid " + std::to_string(holder->pid) +
+                    " on " + holder->hostname + ", started " + holder->started_at + ")");
+  }
+  locked_ = true;
+  // A rerun where every job already succeeded with its current definition is a no-op: no
+  // new try is recorded, so rerunning a finished date any number of times costs nothing.
+  // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
+  // after its last job succeeded still needs a try that finishes it.
+  if (req_.force || !req_.force_jobs.empty() || !req_.only.empty()) return false;
+  earlier_ = req_.store->peek_run(spec_.name, req_.logical_date);
+  if (!earlier_ || earlier_->previous_status != "success" || earlier_->interrupted_attempts != 0 ||
+      earlier_->deferred_attempts != 0)
+    return false;
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i)
+    if (!success_stands(earlier_->prior, i, earlier_->run_id)) return false;
+  report.run_id = earlier_->run_id;
+  report.try_number = earlier_->try_number;
+  report.status = "success";
+  report.carried_over.assign(spec_.jobs.size(), true);
+  for (auto& j : spec_.jobs) {
+    const state::PriorJob& p = earlier_->prior.at(j.name);
+    JobOutcome o;
+    o.state = JobState::success;
+    o.outputs.insert(p.outputs.begin(), p.outputs.end());
+    o.metrics.insert(p.metrics.begin(), p.metrics.end());
+    o.last_attempt_ms = p.last_duration_ms;
+    report.exec.jobs.push_back(std::move(o));
+    report.prior_attempts.push_back(p.attempts);
+  }
+  report.ended_at = state::now_iso_utc();
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start_).count();
+  return true;
+}
+
+// The run row and what earlier tries left (or a run id in memory).
+void RunSteps::begin_try() {
+  if (!req_.store) {
+    handle_.run_id = spec_.name + "-" + req_.logical_date + "-" + random_hex(6);
+  } else {
+    boost::json::object pj;
+    for (auto& [k, v] : params_) pj[k] = v;
+    state::RunBegin begin{spec_.name, req_.logical_date, boost::json::serialize(pj), file_hash_,
+                          spec_.source_text};
+    // What the peek read serves the new try too: the earlier tries are read once.
+    handle_ = earlier_ ? req_.store->begin_run(begin, std::move(*earlier_)) : req_.store->begin_run(begin);
+    if (handle_.interrupted_attempts > 0)
+      report.notices.push_back(std::to_string(handle_.interrupted_attempts) +
+                               " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");
+    if (handle_.existed && !handle_.previous_file_hash.empty() && handle_.previous_file_hash != file_hash_)
+      report.notices.push_back("the pipeline file changed since the earlier try: jobs whose definition changed run again");
+  }
+  report.run_id = handle_.run_id;
+  report.try_number = handle_.try_number;
+}
+
+ExecJob RunSteps::make_job(uint32_t i) {
+  auto& j = spec_.jobs[i];
+  define(i, handle_.run_id);
+  ExecJob x;
+  x.name = j.name;
+  x.preds = dag_.pred[i];
+  x.trigger = j.trigger;
+  x.retry = j.retry;
+  x.timeout = j.timeout;
+  x.priority = j.priority;
+  const JobTypeRef* type = types_[i];  // the registry (and so the type) outlives the run
+  std::string scratch = req_.scratch_root + "/" + handle_.run_id + "/" + j.name;
+  x.run = [type, config = configs_[i], scratch](AttemptInput& in) {
+    in.scratch_dir = scratch;
+    return config.with(in, [&](AttemptInput& i) { return run_attempt(*type, i); });
+  };
+  if (type->can_defer) {
+    x.poll = [type, config = configs_[i], scratch](AttemptInput& in, std::string_view handle) {
+      in.scratch_dir = scratch;
+      return config.with(in, [&](AttemptInput& i) { return poll_attempt(*type, i, handle); });
+    };
+  }
+  if (type->can_cancel) {
+    x.cancel_remote = [type, config = configs_[i], scratch](AttemptInput& in, std::string_view handle) {
+      in.scratch_dir = scratch;
+      return config.with(in, [&](AttemptInput& i) { return cancel_attempt(*type, i, handle); });
+    };
+  }
+  auto prior = handle_.prior.find(j.name);
+  if (prior != handle_.prior.end()) x.key_base = prior->second.counted_attempts;
+  return x;
+}
+
+std::vector<ExecJob> RunSteps::build_jobs() {
+  std::vector<ExecJob> jobs(spec_.jobs.size());
+  report.carried_over.assign(spec_.jobs.size(), false);
+  report.prior_attempts.assign(spec_.jobs.size(), 0);
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i) {
+    auto& j = spec_.jobs[i];
+    bool carried_over = !forced_[i] && success_stands(handle_.prior, i, handle_.run_id);
+    ExecJob& x = jobs[i] = make_job(i);
+    auto prior = handle_.prior.find(j.name);
+    if (prior != handle_.prior.end()) report.prior_attempts[i] = prior->second.attempts;
+    bool prior_success = prior != handle_.prior.end() && prior->second.state == JobState::success;
+    if (carried_over) {
+      x.preset = JobState::success;
+      x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
+      report.carried_over[i] = true;
+    } else if (!selected_[i]) {
+      // Not selected with --only: not run now. An earlier success still serves its outputs
+      // (checked before the run started); anything else is reported as skipped.
+      x.preset = prior_success ? JobState::success : JobState::skipped;
+      if (prior_success)
+        x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
+      report.carried_over[i] = true;
+    }
+  }
+  // A job downstream of one that runs must run too: its inputs may change.
+  Plan plan = make_plan(spec_, dag_);
+  for (uint32_t v : plan.order) {
+    if (!report.carried_over[v] || !selected_[v]) continue;
+    for (uint32_t p : dag_.pred[v]) {
+      if (!report.carried_over[p]) {
+        report.carried_over[v] = false;
+        jobs[v].preset.reset();
+        jobs[v].preset_outputs.clear();
+        break;
       }
     }
-    if (req_.on_state) req_.on_state(job, state);
   }
-  const RunRequest& req_;
-  const RunReport& report_;
-  const std::vector<std::string>& hashes_;
-};
+  // Among ready jobs, those heading the longest remaining chain go first.
+  for (uint32_t i = 0; i < jobs.size(); ++i) jobs[i].rank = plan.rank[i];
+  take_over_deferred(jobs);
+  settle_carried_over_from_store();
+  return jobs;
+}
+
+// Attempts a lost host left deferred: re-attached (polled with their handle, never started
+// again) when the job type can and nothing about the job changed; otherwise recorded lost, and
+// the job runs again with the same idempotency key, so an engine that deduplicates returns
+// the same remote run.
+void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
+  if (!req_.store) return;
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i) {
+    auto prior = handle_.prior.find(spec_.jobs[i].name);
+    if (prior == handle_.prior.end() || !prior->second.deferred || !selected_[i]) continue;
+    const state::DeferredAttempt& d = *prior->second.deferred;
+    std::string why_not;
+    if (!types_[i]->can_reattach)
+      why_not = types_[i]->can_defer ? "its job type cannot re-attach" : "its job type no longer defers";
+    else if (d.config_hash != hashes_[i])
+      why_not = "its definition changed";
+    for (uint32_t p : dag_.pred[i])
+      if (why_not.empty() && !report.carried_over[p]) why_not = "an upstream job runs again";
+    if (why_not.empty()) {
+      ExecJob::Reattach r{d.attempt, d.handle,       d.key,   d.started_ms,
+                          d.next_poll_ms, d.polls,  d.try_number};
+      jobs[i].reattach = std::move(r);
+      // Keys continue from the re-attached attempt: the next attempt gets the next key.
+      jobs[i].key_base = prior->second.counted_attempts + 1 - d.attempt;
+      report.notices.push_back("job '" + spec_.jobs[i].name + "': attempt " +
+                               std::to_string(d.attempt) +
+                               " was deferred when its host was lost; re-attached");
+    } else {
+      req_.store->job_lost(handle_.run_id, spec_.jobs[i].name, d);
+      report.notices.push_back("job '" + spec_.jobs[i].name + "': attempt " +
+                               std::to_string(d.attempt) + " was deferred when its host was lost (" +
+                               why_not + "): it runs again");
+    }
+  }
+}
+
+void RunSteps::settle_carried_over_from_store() {
+  if (!req_.store) return;
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i)
+    if (report.carried_over[i] && selected_[i])
+      req_.store->job_settled(handle_.run_id, handle_.try_number, spec_.jobs[i].name, JobState::success,
+                              "succeeded in an earlier try", hashes_[i]);
+}
+
+void RunSteps::unlock() {
+  if (!locked_) return;
+  locked_ = false;
+  try {
+    req_.store->unlock(spec_.name, req_.logical_date);
+  } catch (const std::exception& e) {  // may run while an exception unwinds
+    spdlog::error("could not release the run lock of {} for {}: {}", spec_.name, req_.logical_date,
+                  e.what());
+  }
+}
+
+void RunSteps::run_executor(std::vector<ExecJob> jobs,
+                            const std::function<void(Executor*)>& attach) {
+  ExecOptions opt;
+  opt.max_parallel = req_.max_parallel;
+  if (req_.max_deferred > 0) opt.max_deferred = req_.max_deferred;
+  opt.fail_fast = spec_.fail_fast;
+  opt.run_id = handle_.run_id;
+  opt.pipeline = spec_.name;
+  opt.logical_date = req_.logical_date;
+  opt.scratch_root = req_.scratch_root;
+  opt.params = params_;
+  opt.cancel_grace = req_.cancel_grace;
+  RunObserver observer(req_, report, hashes_);
+  Executor executor(std::move(jobs), std::move(opt), &observer);
+  attach(&executor);
+  auto exec_start = std::chrono::steady_clock::now();
+  try {
+    report.exec = executor.run();
+  } catch (...) {
+    attach(nullptr);
+    throw;
+  }
+  report.exec_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exec_start).count();
+  attach(nullptr);
+  // Carried-over jobs report what their earlier attempt did.
+  for (uint32_t i = 0; i < spec_.jobs.size(); ++i) {
+    auto prior = handle_.prior.find(spec_.jobs[i].name);
+    if (!report.carried_over[i] || prior == handle_.prior.end()) continue;
+    JobOutcome& o = report.exec.jobs[i];
+    const state::PriorJob& p = prior->second;
+    o.last_attempt_ms = p.last_duration_ms;
+    o.metrics.insert(p.metrics.begin(), p.metrics.end());
+    if (p.has_handle) {
+      o.handle = p.handle;
+      o.idempotency_key = p.idempotency_key;
+      o.polls = p.polls;
+    }
+  }
+  report.status = report.exec.cancelled == CancelReason::interrupted ? "cancelled"
+                  : report.exec.ok()                                  ? "success"
+                                                                      : "failed";
+  report.ended_at = state::now_iso_utc();
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start_).count();
+  if (req_.store) {
+    req_.store->finish_run(handle_.run_id, report.status);
+    req_.store->flush();
+  }
+}
 
 }  // namespace
 
@@ -138,319 +518,18 @@ void PipelineRun::cancel() {
 }
 
 RunReport PipelineRun::run() {
-  const RunRequest& req = impl_->req;
-  const PipelineSpec& spec = *req.spec;
-  const std::string& file = spec.file.empty() ? spec.name : spec.file;
-  auto start = std::chrono::steady_clock::now();
-
-  // --- inputs that the file does not check ---
-  if (!valid_logical_date(req.logical_date))
-    throw InputError(file, 0, 0, "logical date '" + req.logical_date + "' is not a valid YYYY-MM-DD date");
-  std::map<std::string, std::string, std::less<>> params(spec.params.begin(), spec.params.end());
-  std::vector<std::string> param_names;
-  for (auto& [k, v] : spec.params) param_names.push_back(k);
-  for (auto& [k, v] : req.param_overrides) {
-    if (!params.count(k)) {
-      auto hint = closest_match(k, param_names);
-      throw InputError(file, 0, 0, "--param " + k + ": the pipeline declares no such param" +
-                                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-    }
-    params[k] = v;
-  }
-  auto job_index = [&](const std::string& name, const char* option) -> uint32_t {
-    for (uint32_t i = 0; i < spec.jobs.size(); ++i)
-      if (spec.jobs[i].name == name) return i;
-    std::vector<std::string> names;
-    for (auto& j : spec.jobs) names.push_back(j.name);
-    auto hint = closest_match(name, names);
-    throw InputError(file, 0, 0, std::string(option) + " " + name + ": no such job" +
-                                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-  };
-  std::vector<const JobTypeRef*> types(spec.jobs.size());
-  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
-    auto& j = spec.jobs[i];
-    if (req.local_types) {
-      if (auto it = req.local_types->find(j.uses); it != req.local_types->end()) types[i] = &it->second;
-    }
-    if (!types[i] && req.plugins) types[i] = req.plugins->find(j.uses);
-    if (!types[i])
-      throw InputError(file, j.line, j.column, "job '" + j.name + "' uses unknown job type '" + j.uses + "'");
-  }
-  DagIndex dag = build_dag_index(spec);
-  std::vector<bool> selected(spec.jobs.size(), req.only.empty());
-  for (auto& o : req.only) selected[job_index(o, "--only")] = true;
-  std::vector<bool> forced(spec.jobs.size(), req.force);
-  for (auto& f : req.force_jobs) {
-    std::vector<uint32_t> stack{job_index(f, "--force-job")};
-    while (!stack.empty()) {
-      uint32_t v = stack.back();
-      stack.pop_back();
-      if (forced[v]) continue;
-      forced[v] = true;
-      for (uint32_t s : dag.succ[v]) stack.push_back(s);
-    }
-  }
-
-  // --only / run-job: a selected job's upstream must have succeeded already, or be selected
-  // too. Checked before anything is written.
-  if (!req.only.empty()) {
-    std::set<std::string> succeeded;
-    if (req.store) {
-      if (auto id = req.store->find_run_id(spec.name, req.logical_date))
-        if (auto detail = req.store->get_run(*id))
-          for (auto& j : detail->jobs)
-            if (j.state == "success") succeeded.insert(j.job);
-    }
-    for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
-      if (!selected[i]) continue;
-      for (uint32_t p : dag.pred[i]) {
-        if (selected[p] || succeeded.count(spec.jobs[p].name)) continue;
-        throw InputError(file, spec.jobs[i].line, spec.jobs[i].column,
-                         "job '" + spec.jobs[i].name + "' needs upstream job '" + spec.jobs[p].name +
-                             "', which has not succeeded for " + req.logical_date +
-                             ": run it first, or select it too with --only");
-      }
-    }
-  }
-
-  RunReport report;
-  report.pipeline = spec.name;
-  report.selected = selected;
-  report.logical_date = req.logical_date;
-  for (auto& j : spec.jobs) report.names.push_back(j.name);
-
-  // --- templates and job definitions (a job's hash decides whether an earlier success stands)
-  TemplateVars vars;
-  for (auto& [k, v] : params) vars.values["params." + k] = v;
-  vars.values["run.logical_date"] = req.logical_date;
-  vars.values["pipeline.name"] = spec.name;
-  std::vector<std::shared_ptr<toml::table>> configs(spec.jobs.size());
-  std::vector<std::string> hashes(spec.jobs.size());
-  auto define = [&](uint32_t i, const std::string& run_id) {
-    if (configs[i]) return;  // the run id of an existing run never changes
-    auto& j = spec.jobs[i];
-    vars.values["run.id"] = run_id;
-    vars.values["job.name"] = j.name;
-    auto config = std::make_shared<toml::table>();
-    try {
-      *config = expand_table(j.config, vars);
-    } catch (const std::exception& e) {
-      throw InputError(file, j.line, j.column, "job '" + j.name + "': " + e.what());
-    }
-    std::string def = j.uses + "\n" + to_string(j.trigger) + "\n";
-    if (!config->empty()) {
-      std::ostringstream os;
-      os << *config;
-      def += os.str();
-    }
-    hashes[i] = content_hash(def);
-    configs[i] = std::move(config);
-  };
-  // An earlier success stands (the job is carried over) when its definition is unchanged.
-  auto success_stands = [&](const std::map<std::string, state::PriorJob>& prior, uint32_t i,
-                            const std::string& run_id) {
-    auto it = prior.find(spec.jobs[i].name);
-    if (it == prior.end() || it->second.state != JobState::success) return false;
-    define(i, run_id);
-    return it->second.config_hash == hashes[i];
-  };
-
-  // --- the run row and what earlier tries left ---
-  state::RunHandle handle;
-  std::string file_hash = content_hash(spec.source_text);
-  struct Unlock {
-    state::RunStore* store;
-    const std::string &p, &d;
-    bool active = false;
-    ~Unlock() {
-      if (!active) return;
-      try {
-        store->unlock(p, d);
-      } catch (const std::exception& e) {  // may run while an exception unwinds
-        spdlog::error("could not release the run lock of {} for {}: {}", p, d, e.what());
-      }
-    }
-  } unlock{req.store, spec.name, req.logical_date};
-  if (req.store) {
-    if (auto holder = req.store->try_lock(spec.name, req.logical_date)) {
-      throw RunLocked("pipeline '" + spec.name + "' for " + req.logical_date +
-                      " is already running in another jobhost (pid " + std::to_string(holder->pid) +
-                      " on " + holder->hostname + ", started " + holder->started_at + ")");
-    }
-    unlock.active = true;
-    // A rerun where every job already succeeded with its current definition is a no-op: no
-    // new try is recorded, so rerunning a finished date any number of times costs nothing.
-    // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
-    // after its last job succeeded still needs a try that finishes it.
-    std::optional<state::RunHandle> earlier;
-    if (!req.force && req.force_jobs.empty() && req.only.empty()) {
-      earlier = req.store->peek_run(spec.name, req.logical_date);
-      if (earlier && earlier->previous_status == "success" && earlier->interrupted_attempts == 0) {
-        bool all_succeeded = true;
-        for (uint32_t i = 0; i < spec.jobs.size() && all_succeeded; ++i)
-          all_succeeded = success_stands(earlier->prior, i, earlier->run_id);
-        if (all_succeeded) {
-          report.run_id = earlier->run_id;
-          report.try_number = earlier->try_number;
-          report.status = "success";
-          report.carried_over.assign(spec.jobs.size(), true);
-          for (auto& j : spec.jobs) {
-            JobOutcome o;
-            o.state = JobState::success;
-            auto& outputs = earlier->prior.at(j.name).outputs;
-            o.outputs.insert(outputs.begin(), outputs.end());
-            report.exec.jobs.push_back(std::move(o));
-          }
-          report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - start).count();
-          return report;
-        }
-      }
-    }
-    boost::json::object pj;
-    for (auto& [k, v] : params) pj[k] = v;
-    state::RunBegin begin{spec.name, req.logical_date, boost::json::serialize(pj), file_hash,
-                          spec.source_text};
-    // What the peek read serves the new try too: the earlier tries are read once.
-    handle = earlier ? req.store->begin_run(begin, std::move(*earlier)) : req.store->begin_run(begin);
-    if (handle.interrupted_attempts > 0)
-      report.notices.push_back(std::to_string(handle.interrupted_attempts) +
-                               " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");
-    if (handle.existed && !handle.previous_file_hash.empty() && handle.previous_file_hash != file_hash)
-      report.notices.push_back("the pipeline file changed since the earlier try: jobs whose definition changed run again");
-  } else {
-    handle.run_id = spec.name + "-" + req.logical_date + "-" + random_hex(6);
-  }
-  report.run_id = handle.run_id;
-  report.try_number = handle.try_number;
-
-  std::vector<ExecJob> jobs(spec.jobs.size());
-  report.carried_over.assign(spec.jobs.size(), false);
-  for (uint32_t i = 0; i < spec.jobs.size(); ++i) {
-    auto& j = spec.jobs[i];
-    bool carried_over = !forced[i] && success_stands(handle.prior, i, handle.run_id);
-    define(i, handle.run_id);
-    auto config = configs[i];
-
-    ExecJob& x = jobs[i];
-    x.name = j.name;
-    x.preds = dag.pred[i];
-    x.trigger = j.trigger;
-    x.retry = j.retry;
-    x.timeout = j.timeout;
-    x.priority = j.priority;
-    std::string scratch = req.scratch_root + "/" + handle.run_id + "/" + j.name;
-    // The registry (and so the type) outlives the run: no copy per job.
-    x.run = [type = types[i], config, scratch](AttemptInput& in) {
-      in.config = config.get();
-      in.scratch_dir = scratch;
-      return run_attempt(*type, in);
-    };
-    auto prior = handle.prior.find(j.name);
-    bool prior_success = prior != handle.prior.end() && prior->second.state == JobState::success;
-    if (carried_over) {
-      x.preset = JobState::success;
-      x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
-      report.carried_over[i] = true;
-    } else if (!selected[i]) {
-      // Not selected with --only: not run now. An earlier success still serves its outputs
-      // (checked before the run started); anything else is reported as skipped.
-      x.preset = prior_success ? JobState::success : JobState::skipped;
-      if (prior_success)
-        x.preset_outputs.insert(prior->second.outputs.begin(), prior->second.outputs.end());
-      report.carried_over[i] = true;
-    }
-  }
-  // A job downstream of one that runs must run too: its inputs may change.
-  Plan plan = make_plan(spec, dag);
-  for (uint32_t v : plan.order) {
-    if (!report.carried_over[v] || !selected[v]) continue;
-    for (uint32_t p : dag.pred[v]) {
-      if (!report.carried_over[p]) {
-        report.carried_over[v] = false;
-        jobs[v].preset.reset();
-        jobs[v].preset_outputs.clear();
-        break;
-      }
-    }
-  }
-  // Among ready jobs, those heading the longest remaining chain go first.
-  for (uint32_t i = 0; i < jobs.size(); ++i) jobs[i].rank = plan.rank[i];
-
-  if (req.store) {
-    for (uint32_t i = 0; i < jobs.size(); ++i)
-      if (report.carried_over[i] && selected[i])
-        req.store->job_settled(handle.run_id, handle.try_number, spec.jobs[i].name, JobState::success,
-                               "succeeded in an earlier try", hashes[i]);
-  }
-
-  ExecOptions opt;
-  opt.max_parallel = req.max_parallel;
-  opt.fail_fast = spec.fail_fast;
-  opt.run_id = handle.run_id;
-  opt.pipeline = spec.name;
-  opt.logical_date = req.logical_date;
-  opt.scratch_root = req.scratch_root;
-  opt.params = params;
-  opt.cancel_grace = req.cancel_grace;
-  RunObserver observer(req, report, hashes);
-  Executor executor(std::move(jobs), std::move(opt), &observer);
-  {
+  RunSteps steps(impl_->req);
+  steps.check_request();
+  steps.check_selected_upstreams();
+  steps.start_report();
+  if (steps.lock_and_find_nothing_to_do()) return std::move(steps.report);
+  steps.begin_try();
+  steps.run_executor(steps.build_jobs(), [this](Executor* executor) {
     std::lock_guard lock(impl_->mu);
-    impl_->executor = &executor;
-    if (impl_->cancel_requested) executor.cancel();
-  }
-  auto exec_start = std::chrono::steady_clock::now();
-  report.exec = executor.run();
-  report.exec_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exec_start).count();
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->executor = nullptr;
-  }
-  report.status = report.exec.cancelled == CancelReason::interrupted ? "cancelled"
-                  : report.exec.ok()                                  ? "success"
-                                                                      : "failed";
-  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start).count();
-  if (req.store) {
-    req.store->finish_run(handle.run_id, report.status);
-    req.store->flush();
-  }
-  return report;
-}
-
-std::string run_report_json(const RunReport& r) {
-  boost::json::object jobs;
-  for (size_t i = 0; i < r.names.size(); ++i) {
-    auto& o = r.exec.jobs[i];
-    boost::json::object j{{"state", state::to_string(o.state)},
-                          {"attempts", o.attempts},
-                          {"duration_ms", o.duration_ms},
-                          {"error", o.error.empty() || o.state == JobState::success
-                                        ? boost::json::value(nullptr)
-                                        : boost::json::value(o.error)}};
-    if (!r.selected.empty() && !r.selected[i]) j["not_selected"] = true;
-    else if (r.carried_over[i]) j["carried_over"] = true;
-    if (!o.metrics.empty()) {
-      boost::json::object m;
-      for (auto& [k, v] : o.metrics) {
-        if (v == static_cast<double>(static_cast<int64_t>(v))) m[k] = static_cast<int64_t>(v);
-        else m[k] = v;
-      }
-      j["metrics"] = std::move(m);
-    }
-    if (!o.outputs.empty()) {
-      boost::json::object m;
-      for (auto& [k, v] : o.outputs) m[k] = v;
-      j["outputs"] = std::move(m);
-    }
-    jobs[r.names[i]] = std::move(j);
-  }
-  boost::json::object doc{{"run_id", r.run_id},           {"pipeline", r.pipeline},
-                          {"logical_date", r.logical_date}, {"status", r.status},
-                          {"try", r.try_number},          {"duration_ms", r.duration_ms},
-                          {"jobs", std::move(jobs)}};
-  return boost::json::serialize(doc);
+    impl_->executor = executor;
+    if (executor && impl_->cancel_requested) executor->cancel();
+  });
+  return std::move(steps.report);
 }
 
 }  // namespace jobhost

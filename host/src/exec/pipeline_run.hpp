@@ -23,6 +23,7 @@ struct RunRequest {
   std::string logical_date;                                  // YYYY-MM-DD
   std::vector<std::pair<std::string, std::string>> param_overrides;
   int max_parallel = 0;
+  int max_deferred = 0;                 // 0: the default, 10,000
   std::vector<std::string> only;        // run just these jobs (others: outputs from the store)
   bool force = false;                   // rerun everything
   std::vector<std::string> force_jobs;  // rerun these and everything downstream
@@ -43,7 +44,11 @@ struct RunReport {
   std::vector<bool> carried_over;           // not run now: earlier success, or not selected
   std::vector<bool> selected;               // false for jobs left out by --only
   std::vector<std::string> notices;         // e.g. "pipeline file changed since ..."
-  ExecResult exec;
+  ExecResult exec;  // carried-over jobs: their earlier attempt's duration, metrics and outputs
+  std::vector<int> prior_attempts;          // each job's attempts in earlier tries
+  std::map<std::string, std::string> params;  // the run's effective params
+  std::string file_hash;
+  std::string started_at, ended_at;         // ISO-8601 UTC
   int64_t duration_ms = 0;
   double exec_ms = 0;  // the executor alone, without setup (benchmarks)
   bool nothing_to_do() const;
@@ -66,9 +71,6 @@ class PipelineRun {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The --json document: {"run_id","pipeline","logical_date","status","jobs":{...}}.
-std::string run_report_json(const RunReport& report);
 
 // Today's date in UTC as YYYY-MM-DD; and a check of that format (a real calendar date).
 std::string today_utc();

@@ -10,6 +10,7 @@
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 
+#include "config/config_schema.hpp"
 #include "exec/host_services.hpp"
 #include "plugins/file_permissions.hpp"
 
@@ -84,11 +85,34 @@ std::string loader_reason(std::string_view what, const std::filesystem::path& fi
 
 }  // namespace
 
+void JobTypeRef::read_abi_1_1() {
+  const jh_job_type* t = type;
+  auto text = [](const char* s) { return s ? std::string(s) : std::string(); };
+  can_defer = JH_HAS(jh_job_type, t, poll) && t->poll != nullptr;
+  can_cancel = can_defer && JH_HAS(jh_job_type, t, cancel) && t->cancel != nullptr;
+  const uint32_t flags = JH_HAS(jh_job_type, t, flags) ? t->flags : 0;
+  can_reattach = can_defer && (flags & JH_JOB_NO_REATTACH) == 0;
+  if (JH_HAS(jh_job_type, t, doc)) doc = text(t->doc);
+  try {
+    if (JH_HAS(jh_job_type, t, config_schema) && t->config_schema)
+      config_schema = ConfigSchema::parse(t->config_schema);
+  } catch (const SchemaError& e) {
+    throw SchemaError(std::string("config_schema: ") + e.what());
+  }
+  try {
+    if (JH_HAS(jh_job_type, t, outputs_schema) && t->outputs_schema)
+      outputs_schema = ConfigSchema::parse(t->outputs_schema);
+  } catch (const SchemaError& e) {
+    throw SchemaError(std::string("outputs_schema: ") + e.what());
+  }
+}
+
 PluginRegistry::PluginRegistry(PluginLoadOptions options) : options_(options) {}
 PluginRegistry::~PluginRegistry() = default;
 
-void PluginRegistry::refuse(const std::filesystem::path& file, std::string reason) {
-  refused_.push_back({file.string(), std::move(reason)});
+void PluginRegistry::refuse(const std::filesystem::path& file, std::string reason,
+                            std::string plugin_name) {
+  refused_.push_back({file.string(), std::move(reason), std::move(plugin_name)});
 }
 
 bool PluginRegistry::first_visit(const std::filesystem::path& path) {
@@ -183,8 +207,10 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     refuse(file, "invalid plugin name '" + one_line(name) + "' (use letters, digits and _)");
     return;
   }
+  // From here on refusals name the plugin: a pipeline using its job types says why.
+  auto refuse_named = [&](std::string reason) { refuse(file, std::move(reason), name); };
   if (p->job_type_count > 0 && !p->job_types) {
-    refuse(file, "job_type_count is " + std::to_string(p->job_type_count) + " but job_types is NULL");
+    refuse_named("job_type_count is " + std::to_string(p->job_type_count) + " but job_types is NULL");
     return;
   }
 
@@ -194,36 +220,48 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     const jh_job_type* t = p->job_types[i];
     std::string which = "job type #" + std::to_string(i);
     if (!t) {
-      refuse(file, which + " is NULL");
+      refuse_named(which + " is NULL");
       return;
     }
     if (t->struct_size < JH_END_OF(jh_job_type, run)) {
-      refuse(file, which + " is too small: struct_size " + std::to_string(t->struct_size) +
+      refuse_named(which + " is too small: struct_size " + std::to_string(t->struct_size) +
                        " bytes, ABI 1.0 needs at least " +
                        std::to_string(JH_END_OF(jh_job_type, run)));
       return;
     }
     if (!valid_name(safe(t->name))) {
-      refuse(file, which + " has an invalid name '" + one_line(safe(t->name)) +
+      refuse_named(which + " has an invalid name '" + one_line(safe(t->name)) +
                        "' (use letters, digits and _)");
       return;
     }
     if (!t->run) {
-      refuse(file, "job type '" + name + "." + t->name + "' has no run function");
+      refuse_named("job type '" + name + "." + t->name + "' has no run function");
       return;
     }
     std::string qualified = name + "." + t->name;
     if (auto it = job_types_.find(qualified); it != job_types_.end()) {
-      refuse(file, "duplicate job type '" + qualified + "': already declared by " +
+      refuse_named("duplicate job type '" + qualified + "': already declared by " +
                        it->second.plugin_file);
       return;
     }
     if (std::any_of(types.begin(), types.end(), [&](auto& x) { return x.qualified_name == qualified; })) {
-      refuse(file, "job type '" + qualified + "' is declared twice in this plugin");
+      refuse_named("job type '" + qualified + "' is declared twice in this plugin");
       return;
     }
-    types.push_back({qualified, safe(t->summary), safe(t->version), safe(t->config_example),
-                     file.string(), t, nullptr});
+    JobTypeRef ref;
+    ref.qualified_name = qualified;
+    ref.summary = safe(t->summary);
+    ref.version = safe(t->version);
+    ref.config_example = safe(t->config_example);
+    ref.plugin_file = file.string();
+    ref.type = t;
+    try {
+      ref.read_abi_1_1();
+    } catch (const SchemaError& e) {
+      refuse_named("job type '" + qualified + "' declares an invalid " + one_line(e.what()));
+      return;
+    }
+    types.push_back(std::move(ref));
   }
 
   auto loaded = std::make_shared<LoadedLibrary>(std::move(lib), p);
@@ -232,7 +270,7 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     int32_t rc = p->init(host_services_table(), err, sizeof(err));
     err[sizeof(err) - 1] = '\0';
     if (rc != 0) {
-      refuse(file, "plugin init failed (code " + std::to_string(rc) + "): " +
+      refuse_named("plugin init failed (code " + std::to_string(rc) + "): " +
                        (err[0] ? one_line(err) : std::string("no message")));
       return;
     }

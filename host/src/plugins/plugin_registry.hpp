@@ -14,6 +14,7 @@
 namespace jobhost {
 
 class LoadedLibrary;  // a mapped .so; unmapped when the last JobTypeRef to it is gone
+class ConfigSchema;   // config/config_schema.hpp
 
 struct PluginInfo {
   std::string file;
@@ -28,6 +29,7 @@ struct PluginInfo {
 struct RefusedPlugin {
   std::string file;
   std::string reason;
+  std::string plugin_name;  // from its descriptor when it could be read; else empty
 };
 
 // A resolved job type. Copying it keeps the plugin library loaded.
@@ -39,6 +41,16 @@ struct JobTypeRef {
   std::string plugin_file;
   const jh_job_type* type = nullptr;
   std::shared_ptr<const LoadedLibrary> library;
+  // ABI 1.1 members, as far as the plugin's struct_size has them.
+  std::string doc;
+  std::shared_ptr<const ConfigSchema> config_schema;   // null: not declared
+  std::shared_ptr<const ConfigSchema> outputs_schema;  // null: not declared
+  bool can_defer = false;     // has a poll entry
+  bool can_cancel = false;    // has a cancel entry
+  bool can_reattach = false;  // can_defer and not JH_JOB_NO_REATTACH
+
+  // Fills the 1.1 members from `type`. Throws ConfigSchema's SchemaError for a bad schema.
+  void read_abi_1_1();
 };
 
 struct PluginLoadOptions {
@@ -67,7 +79,7 @@ class PluginRegistry {
 
  private:
   void load_file(const std::filesystem::path& file);
-  void refuse(const std::filesystem::path& file, std::string reason);
+  void refuse(const std::filesystem::path& file, std::string reason, std::string plugin_name = {});
   // False when `path` was seen before; records it otherwise.
   bool first_visit(const std::filesystem::path& path);
 

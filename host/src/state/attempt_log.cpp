@@ -16,7 +16,7 @@ namespace jobhost::state {
 namespace {
 
 // Positions within an entry.
-enum Field { kTry, kJob, kAttempt, kState, kStartedAt, kEndedAt, kDuration, kError, kConfigHash, kFields };
+enum Field { kTry, kJob, kAttempt, kState, kStartedAt, kEndedAt, kDuration, kError, kConfigHash, kFields, kExtra = kFields };
 
 void append_string(std::string& out, std::string_view text) {
   out.push_back('"');
@@ -68,6 +68,32 @@ struct AttemptKeyHash {
 // Unix ms, or -1 when not known (null, or not a number).
 int64_t time_of(const boost::json::value& v) { return v.is_number() ? int_of(v) : -1; }
 
+// The optional object after the nine fields; every fact resets when absent (each entry is
+// complete on its own).
+void read_extra(const boost::json::object* x, AttemptRow& r) {
+  r.key.clear();
+  r.handle.clear();
+  r.has_handle = false;
+  r.next_poll_ms = -1;
+  r.polls = 0;
+  r.lost = false;
+  r.moved_to = 0;
+  if (!x) {
+    // Before schema v6 a lost attempt was marked by its error text alone.
+    r.lost = r.state == "failed" && r.error == "host lost";
+    return;
+  }
+  if (auto* v = x->if_contains("key")) r.key = text_of(*v);
+  if (auto* v = x->if_contains("handle")) {
+    r.handle = text_of(*v);
+    r.has_handle = true;
+  }
+  if (auto* v = x->if_contains("next_poll")) r.next_poll_ms = time_of(*v);
+  if (auto* v = x->if_contains("polls")) r.polls = static_cast<uint32_t>(int_of(*v));
+  if (auto* v = x->if_contains("lost")) r.lost = v->is_bool() && v->get_bool();
+  if (auto* v = x->if_contains("moved_to")) r.moved_to = static_cast<int>(int_of(*v));
+}
+
 [[noreturn]] void malformed(const sql::Db& db, int64_t row, const std::string& why) {
   throw StoreError("state store " + db.path() + ": attempt_log row " + std::to_string(row) +
                    " is malformed: " + why);
@@ -90,6 +116,39 @@ void append_entry(std::string& entries, const AttemptEntry& e) {
   append_string(entries, e.error);
   entries.push_back(',');
   append_string(entries, e.config_hash);
+  if (!e.key.empty() || e.handle || e.next_poll_ms >= 0 || e.polls || e.lost || e.moved_to) {
+    entries.append(",{");
+    const size_t open = entries.size();
+    auto field = [&](const char* name) {
+      if (entries.size() > open) entries.push_back(',');
+      entries.append(name);
+    };
+    if (!e.key.empty()) {
+      field("\"key\":");
+      append_string(entries, e.key);
+    }
+    if (e.handle) {
+      field("\"handle\":");
+      append_string(entries, *e.handle);
+    }
+    if (e.next_poll_ms >= 0) {
+      field("\"next_poll\":");
+      append_number(entries, e.next_poll_ms);
+      entries.pop_back();  // append_number's comma
+    }
+    if (e.polls) {
+      field("\"polls\":");
+      append_number(entries, e.polls);
+      entries.pop_back();
+    }
+    if (e.lost) field("\"lost\":true");
+    if (e.moved_to) {
+      field("\"moved_to\":");
+      append_number(entries, e.moved_to);
+      entries.pop_back();
+    }
+    entries.push_back('}');
+  }
   entries.push_back(']');
 }
 
@@ -154,6 +213,7 @@ std::vector<AttemptRow> load_attempts(sql::Db& db, const std::string& run_id,
       r.duration_ms = int_of((*e)[kDuration]);
       r.error = text_of((*e)[kError]);
       r.config_hash = text_of((*e)[kConfigHash]);
+      read_extra(e->size() > kExtra ? (*e)[kExtra].if_object() : nullptr, r);
     }
   }
   index.clear();  // its keys view into `rows`

@@ -5,8 +5,12 @@
 // sqlite3 users; jobhost's own reads fold the log here.
 //
 // An entry is [try, job, attempt, state, started_ms, ended_ms, duration_ms, error, config_hash]
-// (times in Unix milliseconds, or null when not known). Every entry is complete: the newest entry of an attempt
-// (try, job, attempt) is the attempt. Settled jobs (never ran in that try) have attempt 0.
+// (times in Unix milliseconds, or null when not known), optionally followed (schema v6) by an
+// object of further facts, each present only when it applies:
+//   {"key": idempotency key, "handle": a deferred attempt's handle, "next_poll": Unix ms,
+//    "polls": n, "lost": true (its host was lost), "moved_to": try (re-attached there)}
+// Every entry is complete: the newest entry of an attempt (try, job, attempt) is the attempt.
+// Settled jobs (never ran in that try) have attempt 0.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +32,17 @@ struct AttemptEntry {
   int64_t duration_ms = 0;
   std::string_view error;
   std::string_view config_hash;
+  // The optional object (omitted when all are unset).
+  std::string_view key;
+  const std::string* handle = nullptr;  // set for attempts that deferred (may be empty text)
+  int64_t next_poll_ms = -1;
+  uint32_t polls = 0;
+  bool lost = false;
+  int moved_to = 0;
 };
+
+// State texts of entries that are not job states: an attempt taken over by a later try.
+inline constexpr const char* kMovedState = "reattached";
 
 // An entry's place in the log: (log row id << kSeqPositionBits) + position in the row. Orders
 // entries across runs. The writer starts a new row before a row's positions run out.
@@ -49,6 +63,13 @@ struct AttemptRow {
   int64_t duration_ms = 0;
   std::string error;
   std::string config_hash;
+  std::string key;
+  std::string handle;
+  bool has_handle = false;   // deferred at some point: `handle` is its work
+  int64_t next_poll_ms = -1;
+  uint32_t polls = 0;
+  bool lost = false;          // its host was lost (recorded by the next host)
+  int moved_to = 0;           // re-attached by this later try (the attempt continues there)
 };
 
 // Appends `e` to `entries`, a JSON array under construction: "[" first, "]" to close.

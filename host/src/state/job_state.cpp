@@ -6,7 +6,7 @@
 namespace jobhost::state {
 namespace {
 
-constexpr std::array<std::pair<JobState, const char*>, 8> kNames = {{
+constexpr std::array<std::pair<JobState, const char*>, 9> kNames = {{
     {JobState::pending, "pending"},
     {JobState::running, "running"},
     {JobState::up_for_retry, "up_for_retry"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<JobState, const char*>, 8> kNames = {{
     {JobState::upstream_failed, "upstream_failed"},
     {JobState::skipped, "skipped"},
     {JobState::cancelled, "cancelled"},
+    {JobState::deferred, "deferred"},
 }};
 
 }  // namespace

@@ -49,27 +49,40 @@ int64_t percentile(std::vector<int64_t> values, double p) {
   return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
 }
 
+bool is_moved(const AttemptRow& a) { return a.moved_to != 0; }
+
 std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
-                                  const std::vector<AttemptRow>& attempts,
-                                  std::vector<std::string>* config_hashes) {
+                                  const std::vector<AttemptRow>& attempts, int latest_try,
+                                  std::vector<std::string>* config_hashes,
+                                  std::vector<PriorJob>* prior) {
   // latest: the job's newest attempt (its state); real: its newest attempt that actually ran
-  // (duration and metrics, also for a success carried over from an earlier try).
+  // (duration and metrics, also for a success carried over from an earlier try). An attempt
+  // re-attached by a later try left a closing entry (moved) in its first try: not an attempt.
   struct Job {
     const AttemptRow* latest = nullptr;
     const AttemptRow* real = nullptr;
     int64_t first_seq = 0;
     int attempts = 0;
+    int try_attempts = 0;
+    int counted = 0;
+    bool in_latest_try = false;
   };
   std::vector<Job> found;
   std::unordered_map<std::string_view, size_t> index;  // job name (in `attempts`) -> found
   for (auto& a : attempts) {  // in seq order
+    if (is_moved(a)) continue;
     auto [it, added] = index.try_emplace(a.job, found.size());
     if (added) found.push_back({nullptr, nullptr, a.first_seq, 0});
     Job& j = found[it->second];
     j.latest = &a;
     j.first_seq = std::min(j.first_seq, a.first_seq);
+    if (a.try_number == latest_try) j.in_latest_try = true;
     if (a.attempt > 0) {
       ++j.attempts;
+      if (a.try_number == latest_try) ++j.try_attempts;
+      if (!a.lost && a.state != to_string(JobState::deferred) &&
+          a.state != to_string(JobState::running))
+        ++j.counted;
       j.real = &a;
     }
   }
@@ -87,7 +100,28 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
     if (j.state != "success") j.error = f.latest->error;
     if (config_hashes) config_hashes->push_back(f.latest->config_hash);
     j.attempts = f.attempts;
+    j.try_attempts = f.try_attempts;
+    j.in_latest_try = f.in_latest_try;
+    j.carried_over = f.latest->attempt == 0 && j.state == "success";
     j.duration_ms = f.real ? f.real->duration_ms : 0;
+    if (f.real && f.real->has_handle) {
+      j.has_handle = true;
+      j.handle = f.real->handle;
+      j.idempotency_key = f.real->key;
+      j.polls = f.real->polls;
+      if (f.real->state == to_string(JobState::deferred))
+        j.next_poll_at = iso_or_empty(f.real->next_poll_ms);
+    }
+    if (prior) {
+      PriorJob p;
+      p.counted_attempts = f.counted;
+      const AttemptRow& last = *f.latest;
+      if (last.state == to_string(JobState::deferred))
+        p.deferred = DeferredAttempt{last.try_number, last.attempt, last.key, last.handle,
+                                     last.started_ms, last.next_poll_ms, last.polls,
+                                     last.config_hash};
+      prior->push_back(std::move(p));
+    }
     index[f.latest->job] = jobs.size();
     jobs.push_back(std::move(j));
   }
@@ -116,15 +150,22 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
 std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id,
                                             const std::vector<AttemptRow>& attempts) {
   std::vector<std::string> hashes;
+  std::vector<PriorJob> facts;
   std::map<std::string, PriorJob> prior;
-  auto jobs = query_jobs(db, run_id, attempts, &hashes);
+  auto jobs = query_jobs(db, run_id, attempts, 0, &hashes, &facts);
   for (size_t i = 0; i < jobs.size(); ++i) {
     auto& j = jobs[i];
-    PriorJob p;
+    PriorJob p = std::move(facts[i]);
     p.state = job_state_from_string(j.state).value_or(JobState::pending);
     p.config_hash = std::move(hashes[i]);
     p.attempts = j.attempts;
     p.outputs = std::move(j.outputs);
+    p.last_duration_ms = j.duration_ms;
+    p.metrics = std::move(j.metrics);
+    p.has_handle = j.has_handle;
+    p.handle = std::move(j.handle);
+    p.idempotency_key = std::move(j.idempotency_key);
+    p.polls = j.polls;
     prior.emplace(j.job, std::move(p));
   }
   return prior;
@@ -159,7 +200,7 @@ std::optional<RunDetail> query_run(sql::Db& db, const std::string& run_id) {
   }
   const auto attempts = load_attempts(db, run_id);
   fill_counts(attempts, d.summary);
-  d.jobs = query_jobs(db, run_id, attempts);
+  d.jobs = query_jobs(db, run_id, attempts, d.summary.try_number);
   return d;
 }
 
@@ -207,7 +248,7 @@ JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std
       if (found[wanted - 1].row.first_seq >= first_seq_after(run.last_log_row)) break;
     }
     for (auto& a : load_attempts(db, run.id, &job))
-      if (a.attempt > 0) found.push_back({std::move(a), &run});
+      if (a.attempt > 0 && !is_moved(a)) found.push_back({std::move(a), &run});
   }
   std::sort(found.begin(), found.end(), newer);
   if (wanted > 0 && found.size() > wanted) found.resize(wanted);
@@ -227,7 +268,14 @@ JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std
     a.ended_at = iso_or_empty(f.row.ended_ms);
     a.duration_ms = f.row.duration_ms;
     a.error = std::move(f.row.error);
-    if (a.state != "running") ++finished;
+    if (f.row.has_handle) {
+      a.has_handle = true;
+      a.handle = std::move(f.row.handle);
+      a.idempotency_key = std::move(f.row.key);
+      a.polls = f.row.polls;
+      if (a.state == to_string(JobState::deferred)) a.next_poll_at = iso_or_empty(f.row.next_poll_ms);
+    }
+    if (a.state != "running" && a.state != to_string(JobState::deferred)) ++finished;
     // An attempt that was retried failed too.
     if (a.state == "failed" || a.state == "up_for_retry") ++failed;
     if (a.state == "success") ok_durations.push_back(a.duration_ms);

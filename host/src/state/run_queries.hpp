@@ -15,10 +15,13 @@
 namespace jobhost::state {
 
 // Every job of the run, in order of first appearance, with its latest state across all tries.
-// `attempts`: load_attempts(db, run_id). `config_hashes` receives each job's, in job order.
+// `attempts`: load_attempts(db, run_id); `latest_try`: the run's try number (for the per-try
+// facts of JobRecord; 0 when not needed). `config_hashes` and `prior` receive each job's
+// definition hash and resume facts (counted attempts, a deferred attempt), in job order.
 std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
-                                  const std::vector<AttemptRow>& attempts,
-                                  std::vector<std::string>* config_hashes = nullptr);
+                                  const std::vector<AttemptRow>& attempts, int latest_try,
+                                  std::vector<std::string>* config_hashes = nullptr,
+                                  std::vector<PriorJob>* prior = nullptr);
 
 // What earlier tries left for each job (state, config hash, attempts, outputs).
 std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_id,

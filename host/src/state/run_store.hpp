@@ -17,8 +17,11 @@
 
 namespace jobhost::state {
 
-// Job states, as stored (lower-case names) and shown.
-enum class JobState { pending, running, up_for_retry, success, failed, upstream_failed, skipped, cancelled };
+// Job states, as stored (lower-case names) and shown. `deferred`: an attempt waits for remote
+// work without a thread (ABI 1.1); it is still in progress, like `running`.
+enum class JobState {
+  pending, running, up_for_retry, success, failed, upstream_failed, skipped, cancelled, deferred
+};
 const char* to_string(JobState s);
 std::optional<JobState> job_state_from_string(std::string_view s);
 
@@ -42,12 +45,36 @@ struct LockHolder {
   std::string started_at;  // ISO-8601 UTC
 };
 
+// A deferred attempt's facts, as recorded with it (ABI 1.1 deferral).
+struct DeferredAttempt {
+  int try_number = 0;
+  int attempt = 0;
+  std::string key;     // idempotency key
+  std::string handle;
+  int64_t started_ms = -1;    // Unix ms
+  int64_t next_poll_ms = -1;  // Unix ms
+  uint32_t polls = 0;
+  std::string config_hash;
+};
+
 // What an earlier run left for one job: drives skipping on rerun.
 struct PriorJob {
   JobState state = JobState::pending;
   std::string config_hash;  // hash of the job's definition when it last ran
   int attempts = 0;
   std::map<std::string, std::string> outputs;
+  // Attempts that ran to an end, over all tries: lost ones (host lost) and one still deferred
+  // are not counted. Attempt n of the next try has idempotency key number counted + n.
+  int counted_attempts = 0;
+  // Set when the job's newest attempt is deferred: its host was lost while it waited.
+  std::optional<DeferredAttempt> deferred;
+  // Its newest attempt that ran (for reports of a carried-over job): duration, metrics, and
+  // handle and key when it deferred.
+  int64_t last_duration_ms = 0;
+  std::map<std::string, double> metrics;
+  bool has_handle = false;
+  std::string handle, idempotency_key;
+  uint32_t polls = 0;
 };
 
 struct RunSummary {
@@ -72,6 +99,9 @@ struct AttemptRecord {
   std::string started_at, ended_at;
   int64_t duration_ms = 0;
   std::string error;
+  bool has_handle = false;  // deferred: its handle, key and polls (next poll while waiting)
+  std::string handle, idempotency_key, next_poll_at;
+  uint32_t polls = 0;
 };
 
 struct JobRecord {
@@ -82,6 +112,14 @@ struct JobRecord {
   std::string error;
   std::map<std::string, double> metrics;
   std::map<std::string, std::string> outputs;
+  // Of the last attempt, when it deferred (has_handle): its handle, key, polls and, while it
+  // waits, the next poll (ISO-8601 UTC).
+  bool has_handle = false;
+  std::string handle, idempotency_key, next_poll_at;
+  uint32_t polls = 0;
+  int try_attempts = 0;     // attempts in the latest try
+  bool carried_over = false;  // settled as a success of an earlier try in the latest try
+  bool in_latest_try = false; // recorded in the latest try (false: left out by --only)
 };
 
 struct RunDetail {
@@ -113,6 +151,7 @@ struct RunHandle {
   std::string previous_status;              // the latest earlier try's; empty when !existed
   std::map<std::string, PriorJob> prior;    // job -> what earlier tries left
   int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
+  int64_t deferred_attempts = 0;            // attempts found deferred (re-attach or lose them)
   int64_t last_log_row = 0;  // newest attempt log row of the run when read (0: none)
 };
 
@@ -147,10 +186,12 @@ class RunStore {
   // Asynchronous, batched by the writer thread. Order is preserved.
   virtual void job_started(const std::string& run_id, int try_number, const std::string& job,
                            int attempt, const std::string& config_hash) = 0;
+  // `deferred`: the end of an attempt that deferred; its key, handle and polls are recorded.
   virtual void job_finished(const std::string& run_id, int try_number, const std::string& job,
                             int attempt, JobState state, const std::string& error,
                             int64_t duration_ms, const std::map<std::string, double>& metrics,
-                            const std::map<std::string, std::string>& outputs) = 0;
+                            const std::map<std::string, std::string>& outputs,
+                            const DeferredAttempt* deferred = nullptr) = 0;
   // A job that never ran this try (skipped, upstream_failed, cancelled before start, or
   // carried over as success from an earlier try). `config_hash`: the job's definition in
   // this try (for a carried-over success, the same as when it succeeded).
@@ -158,6 +199,17 @@ class RunStore {
                            JobState state, const std::string& reason,
                            const std::string& config_hash) = 0;
   virtual void finish_run(const std::string& run_id, const std::string& status) = 0;
+
+  // An attempt deferred (again): its handle, key and next poll. `then` (may be empty) runs on
+  // the writer thread once the change is committed: the caller starts waiting only after the
+  // handle is durable. With `moved_from_try`, the attempt was taken over from that try: its
+  // entry there is closed as moved, in the same commit.
+  virtual void job_deferred(const std::string& run_id, int try_number, const std::string& job,
+                            const DeferredAttempt& d, int moved_from_try,
+                            std::function<void()> then) = 0;
+  // A deferred attempt of try `d.try_number` that will not be re-attached: failed, "host lost".
+  virtual void job_lost(const std::string& run_id, const std::string& job,
+                        const DeferredAttempt& d) = 0;
 
   // Blocks until every change submitted before the call is committed (durable). Throws
   // StoreError when a write failed since the last flush (the failure is logged too).
@@ -179,8 +231,10 @@ class RunStore {
                                  const std::string& error, int64_t duration_ms,
                                  const std::map<std::string, double>& metrics,
                                  const std::map<std::string, std::string>& outputs,
-                                 DurableFn fn, void* context, uint64_t arg) {
-    job_finished(run_id, try_number, job, attempt, state, error, duration_ms, metrics, outputs);
+                                 DurableFn fn, void* context, uint64_t arg,
+                                 const DeferredAttempt* deferred = nullptr) {
+    job_finished(run_id, try_number, job, attempt, state, error, duration_ms, metrics, outputs,
+                 deferred);
     when_durable(fn, context, arg);
   }
 

@@ -71,9 +71,11 @@ class SqliteRunStore final : public RunStore {
       if (peeked && peeked->run_id == h.run_id && peeked->try_number == h.try_number &&
           peeked->interrupted_attempts == 0 && peeked->last_log_row == last_log_row(h.run_id)) {
         h.prior = std::move(peeked->prior);
+        h.deferred_attempts = peeked->deferred_attempts;
       } else {
         auto attempts = load_attempts(db_, h.run_id);
         h.interrupted_attempts = record_lost_attempts(h.run_id, attempts);
+        h.deferred_attempts = std::count_if(attempts.begin(), attempts.end(), is_deferred);
         h.prior = query_prior(db_, h.run_id, attempts);
       }
       ++h.try_number;
@@ -124,6 +126,7 @@ class SqliteRunStore final : public RunStore {
     h.last_log_row = last_log_row(h.run_id);  // before reading: a later write shows as newer
     const auto attempts = load_attempts(db_, h.run_id);
     h.interrupted_attempts = std::count_if(attempts.begin(), attempts.end(), is_running);
+    h.deferred_attempts = std::count_if(attempts.begin(), attempts.end(), is_deferred);
     h.prior = query_prior(db_, h.run_id, attempts);
     return found;
   }
@@ -150,23 +153,31 @@ class SqliteRunStore final : public RunStore {
   void job_finished(const std::string& run_id, int try_number, const std::string& job,
                     int attempt, JobState state, const std::string& error, int64_t duration_ms,
                     const std::map<std::string, double>& metrics,
-                    const std::map<std::string, std::string>& outputs) override {
+                    const std::map<std::string, std::string>& outputs,
+                    const DeferredAttempt* deferred) override {
     job_finished_then(run_id, try_number, job, attempt, state, error, duration_ms, metrics,
-                      outputs, nullptr, nullptr, 0);
+                      outputs, nullptr, nullptr, 0, deferred);
   }
 
   void job_finished_then(const std::string& run_id, int try_number, const std::string& job,
                          int attempt, JobState state, const std::string& error,
                          int64_t duration_ms, const std::map<std::string, double>& metrics,
                          const std::map<std::string, std::string>& outputs, DurableFn fn,
-                         void* context, uint64_t arg) override {
+                         void* context, uint64_t arg, const DeferredAttempt* deferred) override {
     Change c = job_change(Change::Kind::finished, try_number, job);
     c.attempt = attempt;
     c.state = state;
     c.text = error;
     c.duration_ms = duration_ms;
-    if (!metrics.empty() || !outputs.empty())
-      c.payload.reset(new Change::Payload{metrics, outputs});
+    if (!metrics.empty() || !outputs.empty() || deferred) {
+      c.payload = std::make_unique<Change::Payload>();
+      c.payload->metrics = metrics;
+      c.payload->outputs = outputs;
+      if (deferred) {
+        c.payload->has_deferral = true;
+        c.payload->deferral = *deferred;
+      }
+    }
     c.fn = fn;  // run after the commit that writes this change
     c.context = context;
     c.arg = arg;
@@ -180,6 +191,29 @@ class SqliteRunStore final : public RunStore {
     c.state = state;
     c.text = reason;
     c.config_hash = config_hash;
+    writer_.submit(std::move(c), run_id);
+  }
+
+  void job_deferred(const std::string& run_id, int try_number, const std::string& job,
+                    const DeferredAttempt& d, int moved_from_try,
+                    std::function<void()> then) override {
+    Change c = job_change(Change::Kind::deferred, try_number, job);
+    c.attempt = d.attempt;
+    c.payload = std::make_unique<Change::Payload>();
+    c.payload->has_deferral = true;
+    c.payload->deferral = d;
+    c.payload->moved_from_try = moved_from_try;
+    c.callback = std::move(then);
+    writer_.submit(std::move(c), run_id);
+  }
+
+  void job_lost(const std::string& run_id, const std::string& job,
+                const DeferredAttempt& d) override {
+    Change c = job_change(Change::Kind::lost, d.try_number, job);
+    c.attempt = d.attempt;
+    c.payload = std::make_unique<Change::Payload>();
+    c.payload->has_deferral = true;
+    c.payload->deferral = d;
     writer_.submit(std::move(c), run_id);
   }
 
@@ -272,8 +306,12 @@ class SqliteRunStore final : public RunStore {
       a.state = to_string(JobState::failed);
       a.error = "host lost";
       a.ended_ms = now;
-      append_entry(entries, {a.try_number, a.job, a.attempt, a.state, a.started_ms, a.ended_ms,
-                             a.duration_ms, a.error, a.config_hash});
+      a.lost = true;
+      AttemptEntry e{.try_number = a.try_number, .job = a.job, .attempt = a.attempt,
+                     .state = a.state, .started_ms = a.started_ms, .ended_ms = a.ended_ms,
+                     .duration_ms = a.duration_ms, .error = a.error,
+                     .config_hash = a.config_hash, .key = a.key, .lost = true};
+      append_entry(entries, e);
       ++lost;
     }
     if (lost == 0) return 0;
@@ -292,6 +330,7 @@ class SqliteRunStore final : public RunStore {
   }
 
   static bool is_running(const AttemptRow& a) { return a.state == to_string(JobState::running); }
+  static bool is_deferred(const AttemptRow& a) { return a.state == to_string(JobState::deferred); }
 
   std::mutex mu_;  // guards db_
   sql::Db db_;

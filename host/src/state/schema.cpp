@@ -162,6 +162,45 @@ CREATE VIEW run_definition_texts AS
   FROM run_definitions d JOIN pipeline_texts t ON t.key = d.text_key;
 )sql";
 
+// Version 6: deferred attempts (ABI 1.1). Log entries may carry a tenth element, an object of
+// further facts (attempt_log.hpp): idempotency key, a deferred attempt's handle, next poll and
+// number of polls, "lost" for attempts whose host was lost, "moved_to" for an attempt that a
+// later try re-attached. The attempts view gains those columns; entries of moved attempts
+// (state 'reattached') stay visible there. The version bump itself matters most: a jobhost
+// from before deferral would read a deferred attempt as unfinished work and start it again.
+const char* kV6 = R"sql(
+DROP VIEW attempts;
+CREATE VIEW attempts AS
+  SELECT id, run_id, try_number, job, attempt, state, started_at, ended_at, duration_ms, error,
+    config_hash, idempotency_key, handle, next_poll_at, polls, lost, moved_to FROM (
+    SELECT min((l.id << 24) + e.key) OVER attempt AS id, l.run_id AS run_id,
+      json_extract(e.value, '$[0]') AS try_number,
+      json_extract(e.value, '$[1]') AS job,
+      json_extract(e.value, '$[2]') AS attempt,
+      json_extract(e.value, '$[3]') AS state,
+      strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.value, '$[4]') / 1000.0, 'unixepoch')
+        AS started_at,
+      strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.value, '$[5]') / 1000.0, 'unixepoch')
+        AS ended_at,
+      json_extract(e.value, '$[6]') AS duration_ms,
+      json_extract(e.value, '$[7]') AS error,
+      json_extract(e.value, '$[8]') AS config_hash,
+      json_extract(e.value, '$[9].key') AS idempotency_key,
+      json_extract(e.value, '$[9].handle') AS handle,
+      strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.value, '$[9].next_poll') / 1000.0,
+               'unixepoch') AS next_poll_at,
+      COALESCE(json_extract(e.value, '$[9].polls'), 0) AS polls,
+      COALESCE(json_extract(e.value, '$[9].lost'), 0) AS lost,
+      json_extract(e.value, '$[9].moved_to') AS moved_to,
+      row_number() OVER (PARTITION BY l.run_id, json_extract(e.value, '$[0]'),
+                         json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')
+                         ORDER BY l.id DESC, e.key DESC) AS newest
+    FROM attempt_log l, json_each(l.entries) e
+    WINDOW attempt AS (PARTITION BY l.run_id, json_extract(e.value, '$[0]'),
+                       json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')))
+  WHERE newest = 1;
+)sql";
+
 int read_user_version(sql::Db& db) {
   sql::Stmt st(db, "PRAGMA user_version");
   st.step();
@@ -179,7 +218,7 @@ void apply_connection_settings(sql::Db& db, bool synchronous_full) {
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4, kV5};
+  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4, kV5, kV6};
   return steps;
 }
 

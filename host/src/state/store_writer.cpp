@@ -20,7 +20,7 @@ constexpr size_t kRunIdsKept = 8;
 // Names a change in error messages: which call, run, job and attempt.
 std::string describe(const Change& c) {
   static const char* kNames[] = {"job_started", "job_finished", "job_settled", "finish_run",
-                                 "when_durable"};
+                                 "when_durable", "job_deferred", "job_lost"};
   std::string s = std::string(kNames[static_cast<int>(c.kind)]) + " (run '" +
                   (c.run_id ? *c.run_id : std::string()) + "'";
   if (!c.job.empty()) s += ", job '" + c.job + "', try " + std::to_string(c.try_number);
@@ -104,13 +104,15 @@ void StoreWriter::submit(Change&& change, const std::string& run_id) {
     ++submitted_;
     const bool is_callback = change.kind == Change::Kind::callback;
     if (!is_callback) change.run_id = intern_run_id(run_id);
-    // A finished change may carry a callback of its own (job_finished_then).
-    const bool has_callback = change.fn != nullptr || is_callback;
+    // A finished or deferred change may carry a callback of its own.
+    const bool has_callback = change.fn != nullptr || is_callback || change.callback != nullptr;
     if (change.kind == Change::Kind::started) {
       held_starts_.push_back(std::move(change));
       wake = queue_.empty() && held_starts_.size() == 1;  // starts the gathering delay
     } else {
-      if (change.kind == Change::Kind::finished && !held_starts_.empty()) absorb_start(change);
+      if ((change.kind == Change::Kind::finished || change.kind == Change::Kind::deferred) &&
+          !held_starts_.empty())
+        absorb_start(change);
       queue_.push_back(std::move(change));
       if (has_callback) ++callbacks_queued_;
       wake = queue_.size() == 1 || queue_.size() == kBatchTarget || has_callback;
@@ -214,11 +216,11 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   // Callbacks run even after a failed write so the executor never waits forever; it learns
   // about the failure from write_error() or its next flush().
   for (auto& c : batch) {
-    if (c.kind != Change::Kind::callback && !c.fn) continue;
+    if (!c.fn && !c.callback) continue;
     try {
       if (c.fn)
         c.fn(c.context, c.arg);
-      else if (c.callback)
+      else
         c.callback();
     } catch (const std::exception& e) {
       spdlog::error("run store: a when_durable callback threw: {}", e.what());
@@ -268,6 +270,32 @@ void StoreWriter::write_logs() {
   }
 }
 
+// A deferred attempt: its entry repeats the start (absorbed, or the one held in running_) and
+// stays in running_ so that its end is complete too. A take-over first closes the attempt's
+// entry in the try it came from.
+void StoreWriter::apply_deferred(const Change& c, AttemptEntry& e) {
+  const DeferredAttempt& d = c.payload->deferral;
+  const std::string& run_id = *c.run_id;
+  e.attempt = d.attempt;
+  e.state = to_string(JobState::deferred);
+  e.started_ms = c.started_at_ms >= 0 ? c.started_at_ms : d.started_ms;
+  e.config_hash = c.started_at_ms >= 0 ? std::string_view(c.config_hash) : std::string_view(d.config_hash);
+  e.key = d.key;
+  e.handle = &d.handle;
+  e.next_poll_ms = d.next_poll_ms;
+  e.polls = d.polls;
+  if (c.payload->moved_from_try) {
+    AttemptEntry moved = e;
+    moved.try_number = c.payload->moved_from_try;
+    moved.state = kMovedState;
+    moved.next_poll_ms = -1;
+    moved.moved_to = c.try_number;
+    append_entry(log_of(c), moved);
+  }
+  append_entry(log_of(c), e);
+  running_[{run_id, c.try_number, c.job, d.attempt}] = {e.started_ms, std::string(e.config_hash)};
+}
+
 // Text is bound by reference (no copy): the change outlives each statement's run().
 void StoreWriter::apply(const Change& c) {
   auto& s = *stmts_;
@@ -302,6 +330,14 @@ void StoreWriter::apply(const Change& c) {
       e.ended_ms = c.at_ms;
       e.duration_ms = c.duration_ms;
       e.error = c.text;
+      if (c.payload && c.payload->has_deferral) {
+        const DeferredAttempt& d = c.payload->deferral;
+        e.key = d.key;
+        e.handle = &d.handle;
+        e.polls = d.polls;
+        if (e.started_ms < 0) e.started_ms = d.started_ms;
+        if (e.config_hash.empty()) e.config_hash = d.config_hash;
+      }
       append_entry(log_of(c), e);
       // The latest attempt's outputs replace earlier ones: stale keys must not leak into
       // downstream jobs of a rerun.
@@ -321,6 +357,25 @@ void StoreWriter::apply(const Change& c) {
           s.output.run();
         }
       }
+      break;
+    }
+    case Change::Kind::deferred:
+      apply_deferred(c, e);
+      break;
+    case Change::Kind::lost: {
+      const DeferredAttempt& d = c.payload->deferral;
+      e.try_number = d.try_number;
+      e.attempt = d.attempt;
+      e.state = to_string(JobState::failed);
+      e.started_ms = d.started_ms;
+      e.ended_ms = c.at_ms;
+      e.error = "host lost";
+      e.config_hash = d.config_hash;
+      e.key = d.key;
+      e.handle = &d.handle;
+      e.polls = d.polls;
+      e.lost = true;
+      append_entry(log_of(c), e);
       break;
     }
     case Change::Kind::settled:

@@ -22,8 +22,10 @@
 
 namespace jobhost::state {
 
+struct AttemptEntry;  // attempt_log.hpp
+
 struct Change {
-  enum class Kind : uint8_t { started, finished, settled, finish_run, callback };
+  enum class Kind : uint8_t { started, finished, settled, finish_run, callback, deferred, lost };
   Kind kind = Kind::callback;
   JobState state = JobState::pending;
   int try_number = 0;
@@ -40,16 +42,22 @@ struct Change {
   struct Payload {
     std::map<std::string, double> metrics;
     std::map<std::string, std::string> outputs;
+    // deferred, lost, and the end (finished) of an attempt that deferred.
+    bool has_deferral = false;
+    DeferredAttempt deferral;
+    int moved_from_try = 0;  // deferred: close the attempt's entry in that try as moved
   };
-  std::unique_ptr<Payload> payload;  // finished only, null when both maps are empty
+  // finished: null when both maps are empty and it never deferred; deferred and lost: set.
+  std::unique_ptr<Payload> payload;
+  // when_durable's callback, or a deferred change's `then`: run after the commit.
   std::function<void()> callback;
   // callback without allocation: fn(context, arg). Also on a finished change, run after the
   // commit that writes it (job_finished_then).
   RunStore::DurableFn fn = nullptr;
   void* context = nullptr;
   uint64_t arg = 0;
-  // A `finished` that absorbed its attempt's `started` before the writer took it: one row
-  // with both times. config_hash then comes from the start.
+  // A `finished` (or `deferred`) that absorbed its attempt's `started` before the writer took
+  // it: one row with both times. config_hash then comes from the start.
   int64_t started_at_ms = -1;
 };
 
@@ -82,6 +90,7 @@ class StoreWriter {
   void loop();
   void apply_batch(std::vector<Change>& batch);
   void apply(const Change& c);
+  void apply_deferred(const Change& c, AttemptEntry& e);
   // The entries (a JSON array being built) of c's run's log row in this batch.
   std::string& log_of(const Change& c);
   // Writes each run's entries of this batch as one attempt_log row.

@@ -1,5 +1,5 @@
 /*
- * jobhost plugin ABI, version 1.
+ * jobhost plugin ABI, version 1.1.
  *
  * The only thing that crosses the boundary between the jobhost host and a plugin shared
  * library. Plain C99: fixed-width integers, double, pointer + length strings, opaque
@@ -25,12 +25,14 @@
  * Threading annotations
  *  [thread-safe]  may be called from any thread, concurrently.
  *  [job-thread]   called by the host on the thread that runs the job, or by the plugin on
- *                 any thread while run() for that job context has not returned.
+ *                 any thread while run() (or poll(), cancel()) for that job context has not
+ *                 returned.
  *  [main-thread]  called by the host while no job of the plugin is running.
  */
 #ifndef JOBHOST_ABI_H
 #define JOBHOST_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -47,7 +49,7 @@ extern "C" {
 
 #define JH_ABI_MAGIC 0x3148424Au /* "JBH1" read as little-endian bytes; never changes */
 #define JH_ABI_MAJOR 1u
-#define JH_ABI_MINOR 0u
+#define JH_ABI_MINOR 1u
 
 /* The one symbol a plugin exports. */
 #define JH_PLUGIN_ENTRY_SYMBOL "jobhost_plugin_entry"
@@ -62,6 +64,19 @@ typedef struct jh_str {
   uint64_t size;
 } jh_str;
 
+/* A jh_str for a string literal: JH_STR("rows"). (1.1; a macro, so it works on any host.) */
+#ifdef __cplusplus
+#define JH_STR(literal) (jh_str{(literal), sizeof(literal) - 1})
+#else
+#define JH_STR(literal) ((jh_str){(literal), sizeof(literal) - 1})
+#endif
+
+/* Non-zero when the struct of type `type` at `ptr`, whose writer declared `ptr->struct_size`,
+ * has `member`: how to use a member added in a later minor, e.g. JH_HAS(jh_host, host, defer).
+ * Checks only the size; a function pointer may still be NULL. (1.1; a macro, works anywhere.) */
+#define JH_HAS(type, ptr, member) \
+  ((ptr)->struct_size >= offsetof(type, member) + sizeof(((const type *)0)->member))
+
 /* Outcome of a job attempt. */
 typedef int32_t jh_status;
 enum {
@@ -69,8 +84,15 @@ enum {
   JH_STATUS_RETRY = 1,     /* failed; another attempt may succeed (retry policy applies) */
   JH_STATUS_FATAL = 2,     /* failed; retrying cannot help (bad config, bad data) */
   JH_STATUS_CANCELLED = 3, /* stopped because is_cancelled() said so */
-  JH_STATUS_SKIPPED = 4    /* nothing to do this time (e.g. a sensor's condition is absent) */
+  JH_STATUS_SKIPPED = 4,   /* nothing to do this time (e.g. a sensor's condition is absent) */
+  /* 1.1: the attempt waits without a thread. Return it from run() or poll() right after a
+   * successful jh_host.defer(); the host then calls poll() later. Only for job types with a
+   * poll entry, and only when the host has defer (JH_HAS(jh_host, host, defer)). */
+  JH_STATUS_DEFERRED = 5
 };
+
+/* Largest handle a deferred attempt may hand the host (jh_host.defer). */
+#define JH_MAX_HANDLE_BYTES 65536u
 
 /* Result of a host service call. */
 typedef int32_t jh_result;
@@ -160,6 +182,25 @@ typedef struct jh_host {
   /* Optional services by id, e.g. JH_EXT_SECRETS. NULL when not offered. [thread-safe] */
   const void *(JH_CALL *get_extension)(const char *id);
 
+  /* ---- 1.1 (check JH_HAS(jh_host, host, member) before use) ---- */
+
+  /* Defers this attempt: the host copies `handle` (opaque text, e.g. a remote run id; at most
+   * JH_MAX_HANDLE_BYTES; may be empty), records it durably, and calls the job type's poll()
+   * with it after about `delay_ms`, on a worker thread. Call it from run() or poll(), then
+   * return JH_STATUS_DEFERRED; between the two nothing holds a thread or a max_parallel slot.
+   * From poll(), handle.data == NULL keeps the current handle. Last call wins.
+   * JH_E_RANGE when the handle is too long, JH_E_INVALID when the job type has no poll entry.
+   * [job-thread] */
+  jh_result(JH_CALL *defer)(jh_job_ctx *ctx, jh_str handle, uint64_t delay_ms);
+  /* The name of the job's index-th direct upstream job (0-based, in depends_on order).
+   * JH_E_RANGE past the last one. [job-thread] */
+  jh_result(JH_CALL *upstream_job)(jh_job_ctx *ctx, uint64_t index, char *buf, uint64_t cap,
+                                   uint64_t *len);
+  /* The index-th key (sorted) an upstream job published in this run. JH_E_MISSING when the
+   * job is unknown or has not succeeded; JH_E_RANGE past the last key. [job-thread] */
+  jh_result(JH_CALL *input_key)(jh_job_ctx *ctx, jh_str upstream_job, uint64_t index, char *buf,
+                                uint64_t cap, uint64_t *len);
+
   /* ---- APPEND ONLY below this line ---- */
 } jh_host;
 
@@ -187,6 +228,15 @@ typedef struct jh_run_info {
   jh_str scratch_dir;     /* a path reserved for this job in this run; the job creates it
                            * (mkdir -p) when it needs one: most jobs do not */
   int64_t deadline_unix_ms; /* end of this attempt's timeout; 0 = none */
+  /* ---- 1.1 (check JH_HAS(jh_run_info, info, member) before use) ---- */
+  /* Stable key of this attempt, at most 64 characters of [A-Za-z0-9-]: the same in every
+   * poll, when the attempt is re-attached after its host was lost, and when an attempt lost
+   * before it recorded a handle is run again. Send it to engines that deduplicate requests
+   * (an idempotency token) so that a crash never starts remote work twice. */
+  jh_str idempotency_key;
+  uint32_t poll_count;      /* 0 in run(); n in the attempt's n-th poll() */
+  uint32_t reattached;      /* non-zero when this host took the attempt over from a lost one */
+  int64_t started_unix_ms;  /* when the attempt started (its run(), not this poll) */
   /* ---- APPEND ONLY below this line ---- */
 } jh_run_info;
 
@@ -206,11 +256,47 @@ typedef struct jh_job_type {
 
   /* Run one attempt. Blocking; may use its own threads but must have joined them (or
    * stopped them using ctx) before returning. On failure call host->set_error(). The host
-   * may run the same job type concurrently for different jobs. [job-thread] */
+   * may run the same job type concurrently for different jobs. With a poll entry it may
+   * also defer (jh_host.defer, then JH_STATUS_DEFERRED). [job-thread] */
   jh_status(JH_CALL *run)(const struct jh_job_type *self, const jh_host *host, jh_job_ctx *ctx,
                           const jh_run_info *info);
+
+  /* ---- 1.1: everything below is optional (NULL / 0); a 1.0 host never reads it ---- */
+
+  /* Checks on a deferred attempt with the handle it deferred with. Brief (no blocking wait):
+   * answers like run() (ok / retry / fatal / skipped / cancelled, with set_error), or defers
+   * again (jh_host.defer, then JH_STATUS_DEFERRED). NULL: the job type never defers.
+   * [job-thread] */
+  jh_status(JH_CALL *poll)(const struct jh_job_type *self, const jh_host *host, jh_job_ctx *ctx,
+                           const jh_run_info *info, jh_str handle);
+  /* Stops the remote work a deferred attempt's handle names (timeout, fail_fast, signal,
+   * Pipeline::cancel()). Return JH_STATUS_OK when it is stopped or already over; any other
+   * status, with set_error, is logged as a warning. The host waits at most the cancel grace.
+   * NULL: nothing to stop. [job-thread] */
+  jh_status(JH_CALL *cancel)(const struct jh_job_type *self, const jh_host *host, jh_job_ctx *ctx,
+                             const jh_run_info *info, jh_str handle);
+  uint32_t flags; /* JH_JOB_* */
+  uint32_t reserved1;
+  /* Longer documentation (Markdown), shown by `jobhost describe`; may be NULL. */
+  const char *doc;
+  /* The accepted [jobs.config] table, as a JSON Schema object (the subset documented in
+   * docs/sdk.md: type, properties, required, additionalProperties, items, enum, default,
+   * minimum, maximum, minItems, maxItems, format "duration", description). An object without
+   * additionalProperties is closed: other keys are errors. `jobhost validate` checks every
+   * job's config against it before anything runs. NULL: not checked. */
+  const char *config_schema;
+  /* The outputs it publishes, as a JSON Schema object whose properties are the output keys
+   * (additionalProperties: true when it publishes others too). NULL: not declared. */
+  const char *outputs_schema;
   /* ---- APPEND ONLY below this line ---- */
 } jh_job_type;
+
+/* jh_job_type.flags */
+enum {
+  /* A deferred attempt of this type cannot be re-attached by another host process after its
+   * host was lost: the attempt is recorded failed ("host lost") and runs again. */
+  JH_JOB_NO_REATTACH = 1u << 0
+};
 
 /* What jobhost_plugin_entry() returns. */
 typedef struct jh_plugin {
@@ -241,6 +327,10 @@ typedef struct jh_plugin {
 /* The entry point: returns a descriptor valid until the library is unloaded. Must be cheap
  * and have no side effects; real work belongs in init(). */
 typedef const jh_plugin *(JH_CALL *jh_plugin_entry_fn)(void);
+
+/* The one function a plugin defines and exports (JH_PLUGIN_ENTRY_SYMBOL). Declared here so
+ * that the compiler checks a plugin's definition against it. */
+JH_EXPORT const jh_plugin *JH_CALL jobhost_plugin_entry(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

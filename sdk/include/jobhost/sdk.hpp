@@ -13,22 +13,45 @@
 //
 // Exceptions thrown by job code never cross the ABI: the boundary turns them into a
 // failure with their message, retryable by default, fatal for jobhost::FatalError.
+//
+// A job that waits for remote work (ABI 1.1) is a class with run(), poll() and optionally
+// cancel(); run() and poll() return Deferred{handle, delay} to wait without holding a thread:
+//
+//   struct RemoteRun {
+//     jobhost::Outcome run(jobhost::Context& ctx) const {
+//       std::string id = start_remote(ctx.idempotency_key());
+//       return jobhost::Deferred(id, std::chrono::seconds(30));
+//     }
+//     jobhost::Outcome poll(jobhost::Context& ctx, std::string_view id) const {
+//       if (!finished(id)) return jobhost::Deferred::again(std::chrono::seconds(30));
+//       return succeeded(id) ? jobhost::Status::ok() : jobhost::Status::retry("remote run failed");
+//     }
+//     void cancel(jobhost::Context& ctx, std::string_view id) const { stop_remote(id); }
+//   };
+//   JOBHOST_PLUGIN("remote", "1.0.0", "Remote runs",
+//                  jobhost::deferrable_job<RemoteRun>("run", "Runs remotely", "1.0.0"));
+//
+// On a host older than ABI 1.1 the same job still works: the SDK then waits inside run().
 #ifndef JOBHOST_SDK_HPP
 #define JOBHOST_SDK_HPP
 
 #include <jobhost/abi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace jobhost {
@@ -64,6 +87,39 @@ class Status {
   Status(jh_status code, std::string message) : code_(code), message_(std::move(message)) {}
   jh_status code_;
   std::string message_;
+};
+
+// What a deferrable job's run() or poll() returns to wait without a thread (ABI 1.1): the
+// host keeps `handle` (at most 64 KiB of text, e.g. a remote run id) in its run store and
+// calls poll() with it after `delay`.
+class Deferred {
+ public:
+  Deferred(std::string handle, std::chrono::milliseconds delay)
+      : handle_(std::move(handle)), delay_(delay) {}
+  // From poll(): wait again with the handle it has now.
+  static Deferred again(std::chrono::milliseconds delay) { return Deferred(std::nullopt, delay); }
+
+  const std::optional<std::string>& handle() const { return handle_; }
+  std::chrono::milliseconds delay() const { return delay_; }
+
+ private:
+  Deferred(std::optional<std::string> handle, std::chrono::milliseconds delay)
+      : handle_(std::move(handle)), delay_(delay) {}
+  std::optional<std::string> handle_;  // nullopt: keep the current one
+  std::chrono::milliseconds delay_;
+};
+
+// A Status or a Deferred: what run() and poll() of a deferrable job return.
+class Outcome {
+ public:
+  Outcome(Status status) : v_(std::move(status)) {}      // NOLINT: implicit by design
+  Outcome(Deferred deferred) : v_(std::move(deferred)) {}  // NOLINT
+  bool deferred() const { return std::holds_alternative<Deferred>(v_); }
+  const Status& status() const { return std::get<Status>(v_); }
+  const Deferred& deferral() const { return std::get<Deferred>(v_); }
+
+ private:
+  std::variant<Status, Deferred> v_;
 };
 
 namespace detail {
@@ -109,6 +165,26 @@ class Context {
     if (info_->deadline_unix_ms == 0) return std::nullopt;
     return std::chrono::system_clock::time_point(std::chrono::milliseconds(info_->deadline_unix_ms));
   }
+  // ABI 1.1 facts; on an older host: empty, the SDK's own poll count, false, nullopt.
+  // A stable key of this attempt for engines that deduplicate requests (see abi.h).
+  std::string_view idempotency_key() const {
+    return JH_HAS(jh_run_info, info_, idempotency_key) ? detail::from_jh(info_->idempotency_key)
+                                                       : std::string_view();
+  }
+  uint32_t poll_count() const {
+    if (polls_) return polls_;
+    return JH_HAS(jh_run_info, info_, poll_count) ? info_->poll_count : 0;
+  }
+  bool reattached() const {
+    return JH_HAS(jh_run_info, info_, reattached) && info_->reattached != 0;
+  }
+  std::optional<std::chrono::system_clock::time_point> started_at() const {
+    if (!JH_HAS(jh_run_info, info_, started_unix_ms) || info_->started_unix_ms == 0)
+      return std::nullopt;
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(info_->started_unix_ms));
+  }
+  // True when the host can keep a deferred attempt without a thread (ABI 1.1 and later).
+  bool can_defer() const { return JH_HAS(jh_host, host_, defer) && host_->defer != nullptr; }
 
   // --- logging and reporting ---
   void log(jh_log_level level, std::string_view msg) const {
@@ -240,6 +316,32 @@ class Context {
     if (r != JH_OK) return std::nullopt;
     return v;
   }
+  // The job's direct upstream jobs, in depends_on order (ABI 1.1; empty on an older host).
+  std::vector<std::string> upstream_jobs() const {
+    std::vector<std::string> out;
+    if (!JH_HAS(jh_host, host_, upstream_job) || !host_->upstream_job) return out;
+    for (uint64_t i = 0;; ++i) {
+      std::string name;
+      if (detail::copy_out([&](char* b, uint64_t cap, uint64_t* len) {
+            return host_->upstream_job(ctx_, i, b, cap, len);
+          }, name) != JH_OK)
+        return out;
+      out.push_back(std::move(name));
+    }
+  }
+  // Every output an upstream job published (ABI 1.1; empty on an older host).
+  std::map<std::string, std::string> inputs(std::string_view upstream_job) const {
+    std::map<std::string, std::string> out;
+    if (!JH_HAS(jh_host, host_, input_key) || !host_->input_key) return out;
+    for (uint64_t i = 0;; ++i) {
+      std::string key;
+      if (detail::copy_out([&](char* b, uint64_t cap, uint64_t* len) {
+            return host_->input_key(ctx_, detail::to_jh(upstream_job), i, b, cap, len);
+          }, key) != JH_OK)
+        return out;
+      if (auto v = input(upstream_job, key)) out.emplace(std::move(key), std::move(*v));
+    }
+  }
 
   // A secret from the host's secret store (env or files); nullopt when unknown or when the
   // host offers no secrets extension.
@@ -256,6 +358,9 @@ class Context {
 
   const jh_host* host() const { return host_; }
   jh_job_ctx* raw() const { return ctx_; }
+  const jh_run_info* info() const { return info_; }
+  // The SDK's count of polls when it waits inside run() on a host without defer.
+  void set_poll_count(uint32_t n) { polls_ = n; }
 
  private:
   static std::string config_error(std::string_view path, jh_result r) {
@@ -266,6 +371,7 @@ class Context {
   const jh_host* host_;
   jh_job_ctx* ctx_;
   const jh_run_info* info_;
+  uint32_t polls_ = 0;
 };
 
 using JobFunction = Status (*)(Context&);
@@ -273,27 +379,46 @@ using JobFunction = Status (*)(Context&);
 namespace detail {
 
 // A job type as the plugin publishes it: the C struct first (standard layout), so the
-// host's `self` pointer leads back to the C++ function.
+// host's `self` pointer leads back to the C++ function. The chainable members declare what
+// ABI 1.1 adds: JOBHOST_JOB(...).schema(R"({...})").outputs(R"({...})").doc("...").
 struct JobEntry {
   jh_job_type c;
   JobFunction fn;
+
+  // The accepted config as a JSON Schema object (abi.h: jh_job_type.config_schema).
+  JobEntry schema(const char* json) const { return with([&](JobEntry& e) { e.c.config_schema = json; }); }
+  // The published outputs as a JSON Schema object (abi.h: jh_job_type.outputs_schema).
+  JobEntry outputs(const char* json) const { return with([&](JobEntry& e) { e.c.outputs_schema = json; }); }
+  // Longer documentation (Markdown) for `jobhost describe`.
+  JobEntry doc(const char* markdown) const { return with([&](JobEntry& e) { e.c.doc = markdown; }); }
+  // A deferred attempt cannot be re-attached after its host was lost (abi.h: JH_JOB_NO_REATTACH).
+  JobEntry no_reattach() const { return with([](JobEntry& e) { e.c.flags |= JH_JOB_NO_REATTACH; }); }
+
+ private:
+  template <class F>
+  JobEntry with(F&& f) const {
+    JobEntry e = *this;
+    f(e);
+    return e;
+  }
 };
 
-// Runs fn (any callable taking Context& and returning Status: a plugin's function or the
-// host's in-process jobs) and maps every outcome, exceptions included, onto a status +
-// message. A template in the header, so it adds nothing to the ABI.
-template <class Fn>
-jh_status invoke_job(Fn&& fn, const jh_host* host, jh_job_ctx* ctx,
-                     const jh_run_info* info) noexcept {
+// Records a failed or skipped status's message; returns its code.
+inline jh_status report(const jh_host* host, jh_job_ctx* ctx, const Status& st) {
+  if (!st.message().empty() && st.code() != JH_STATUS_OK) host->set_error(ctx, to_jh(st.message()));
+  return st.code();
+}
+
+// Runs body() (returning a jh_status) and maps every exception onto a failure with its
+// message: fatal for FatalError, retryable otherwise. Nothing crosses the ABI.
+template <class Body>
+jh_status guarded(const jh_host* host, jh_job_ctx* ctx, Body&& body) noexcept {
   auto fail = [&](jh_status code, std::string_view msg) {
     host->set_error(ctx, to_jh(msg));
     return code;
   };
   try {
-    Context context(host, ctx, info);
-    Status st = fn(context);
-    if (!st.message().empty() && st.code() != JH_STATUS_OK) host->set_error(ctx, to_jh(st.message()));
-    return st.code();
+    return body();
   } catch (const FatalError& e) {
     return fail(JH_STATUS_FATAL, e.what());
   } catch (const std::exception& e) {
@@ -303,9 +428,122 @@ jh_status invoke_job(Fn&& fn, const jh_host* host, jh_job_ctx* ctx,
   }
 }
 
+// Runs fn (any callable taking Context& and returning Status: a plugin's function or the
+// host's in-process jobs) and maps every outcome, exceptions included, onto a status +
+// message. A template in the header, so it adds nothing to the ABI.
+template <class Fn>
+jh_status invoke_job(Fn&& fn, const jh_host* host, jh_job_ctx* ctx,
+                     const jh_run_info* info) noexcept {
+  return guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    return report(host, ctx, fn(context));
+  });
+}
+
 inline jh_status JH_CALL run_trampoline(const jh_job_type* self, const jh_host* host,
                                         jh_job_ctx* ctx, const jh_run_info* info) {
   return invoke_job(reinterpret_cast<const JobEntry*>(self)->fn, host, ctx, info);
+}
+
+// Hands a Deferred to a host that can keep it (ABI 1.1): JH_STATUS_DEFERRED, or a fatal
+// failure saying why the host refused.
+inline jh_status defer_to_host(const jh_host* host, jh_job_ctx* ctx, const Deferred& d) {
+  const jh_str handle = d.handle() ? to_jh(*d.handle()) : jh_str{nullptr, 0};
+  const auto delay_ms = static_cast<uint64_t>(std::max<int64_t>(0, d.delay().count()));
+  const jh_result r = host->defer(ctx, handle, delay_ms);
+  if (r == JH_OK) return JH_STATUS_DEFERRED;
+  const std::string why =
+      r == JH_E_RANGE ? "cannot defer: the handle is " + std::to_string(d.handle() ? d.handle()->size() : 0) +
+                            " bytes, more than the host's limit of " +
+                            std::to_string(JH_MAX_HANDLE_BYTES)
+                      : "cannot defer: the host refused (result " + std::to_string(r) + ")";
+  host->set_error(ctx, to_jh(why));
+  return JH_STATUS_FATAL;
+}
+
+// Calls job.cancel(ctx, handle) when the class has one; its Status (or OK for void).
+template <class T, class = void>
+struct has_cancel : std::false_type {};
+template <class T>
+struct has_cancel<T, std::void_t<decltype(std::declval<T&>().cancel(std::declval<Context&>(),
+                                                                    std::string_view()))>>
+    : std::true_type {};
+
+template <class T>
+Status cancel_remote(T& job, Context& ctx, std::string_view handle) {
+  if constexpr (!has_cancel<T>::value) {
+    return Status::ok();
+  } else if constexpr (std::is_void_v<decltype(job.cancel(ctx, handle))>) {
+    job.cancel(ctx, handle);
+    return Status::ok();
+  } else {
+    return job.cancel(ctx, handle);
+  }
+}
+
+// On a host without defer (ABI 1.0) a deferrable job waits inside run(): sleeps the delay in
+// short steps (watching for cancellation), polls, and repeats until poll answers.
+template <class T>
+Status wait_in_run(T& job, Context& ctx, Outcome outcome) {
+  std::string handle;
+  uint32_t polls = 0;
+  while (outcome.deferred()) {
+    const Deferred& d = outcome.deferral();
+    if (d.handle()) handle = *d.handle();
+    const auto until = std::chrono::steady_clock::now() + d.delay();
+    for (auto now = std::chrono::steady_clock::now(); now < until;
+         now = std::chrono::steady_clock::now()) {
+      if (ctx.cancelled()) {
+        Status st = cancel_remote(job, ctx, handle);
+        if (!st.is_ok()) ctx.log_warn("cancel: " + st.message());
+        return Status::cancelled();
+      }
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          until - now, std::chrono::milliseconds(50)));
+    }
+    ctx.set_poll_count(++polls);
+    outcome = job.poll(ctx, std::string_view(handle));
+  }
+  return outcome.status();
+}
+
+// One shared instance of a deferrable job class per plugin: its methods run concurrently
+// for different jobs, like a job function.
+template <class T>
+T& job_instance() {
+  static T instance;
+  return instance;
+}
+
+template <class T>
+jh_status JH_CALL deferrable_run(const jh_job_type*, const jh_host* host, jh_job_ctx* ctx,
+                                 const jh_run_info* info) {
+  return guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    Outcome o = job_instance<T>().run(context);
+    if (!o.deferred()) return report(host, ctx, o.status());
+    if (context.can_defer()) return defer_to_host(host, ctx, o.deferral());
+    return report(host, ctx, wait_in_run(job_instance<T>(), context, std::move(o)));
+  });
+}
+
+template <class T>
+jh_status JH_CALL deferrable_poll(const jh_job_type*, const jh_host* host, jh_job_ctx* ctx,
+                                  const jh_run_info* info, jh_str handle) {
+  return guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    Outcome o = job_instance<T>().poll(context, from_jh(handle));
+    return o.deferred() ? defer_to_host(host, ctx, o.deferral()) : report(host, ctx, o.status());
+  });
+}
+
+template <class T>
+jh_status JH_CALL deferrable_cancel(const jh_job_type*, const jh_host* host, jh_job_ctx* ctx,
+                                    const jh_run_info* info, jh_str handle) {
+  return guarded(host, ctx, [&] {
+    Context context(host, ctx, info);
+    return report(host, ctx, cancel_remote(job_instance<T>(), context, from_jh(handle)));
+  });
 }
 
 }  // namespace detail
@@ -321,6 +559,25 @@ inline detail::JobEntry job(const char* name, const char* summary, const char* v
   e.c.config_example = config_example;
   e.c.run = &detail::run_trampoline;
   e.fn = fn;
+  return e;
+}
+
+// A deferrable job type (ABI 1.1) backed by class T: `Outcome run(Context&)`,
+// `Outcome poll(Context&, std::string_view handle)` and optionally
+// `void cancel(Context&, std::string_view handle)` (or returning Status). T is
+// default-constructed once per plugin; its methods run concurrently for different jobs.
+template <class T>
+detail::JobEntry deferrable_job(const char* name, const char* summary, const char* version,
+                                const char* config_example = nullptr) {
+  detail::JobEntry e{};
+  e.c.struct_size = sizeof(jh_job_type);
+  e.c.name = name;
+  e.c.summary = summary;
+  e.c.version = version;
+  e.c.config_example = config_example;
+  e.c.run = &detail::deferrable_run<T>;
+  e.c.poll = &detail::deferrable_poll<T>;
+  e.c.cancel = detail::has_cancel<T>::value ? &detail::deferrable_cancel<T> : nullptr;
   return e;
 }
 

@@ -15,7 +15,25 @@ static jh_status JH_CALL check_run(const jh_job_type *self, const jh_host *host,
   return JH_STATUS_OK;
 }
 
-static const jh_job_type kType = {sizeof(jh_job_type), 0, "t", "s", "1", NULL, NULL, check_run};
+static jh_status JH_CALL check_poll(const jh_job_type *self, const jh_host *host,
+                                    jh_job_ctx *ctx, const jh_run_info *info, jh_str handle) {
+  (void)self;
+  (void)info;
+  if (!JH_HAS(jh_host, host, defer) || !host->defer) return JH_STATUS_FATAL;
+  if (host->defer(ctx, handle, 1000) != JH_OK) return JH_STATUS_FATAL;
+  return JH_STATUS_DEFERRED;
+}
+
+/* Designated initializers: members appended by later minors start as zero, without the
+ * missing-field-initializers warning a positional list gets. */
+static const jh_job_type kType = {.struct_size = sizeof(jh_job_type),
+                                  .name = "t",
+                                  .summary = "s",
+                                  .version = "1",
+                                  .run = check_run,
+                                  .poll = check_poll,
+                                  .flags = JH_JOB_NO_REATTACH,
+                                  .config_schema = "{\"type\": \"object\"}"};
 static const jh_job_type *const kTypes[] = {&kType};
 static const jh_plugin kPlugin = {JH_ABI_MAGIC, sizeof(jh_plugin), JH_ABI_MAJOR, JH_ABI_MINOR,
                                   "p", "1", NULL, 1, 0, kTypes, NULL, NULL, NULL};
@@ -33,5 +51,8 @@ int abi_c_names(void) {
   jh_status s = JH_STATUS_SKIPPED;
   const char *ext = JH_EXT_SECRETS;
   const char *sym = JH_PLUGIN_ENTRY_SYMBOL;
-  return (int)(entry != NULL) + (int)secrets.struct_size + t + r + l + s + (ext != sym);
+  jh_str lit = JH_STR("literal");
+  jh_status deferred = JH_STATUS_DEFERRED;
+  return (int)(entry != NULL) + (int)secrets.struct_size + t + r + l + s + (ext != sym) +
+         (int)lit.size + deferred + (int)JH_MAX_HANDLE_BYTES + JH_HAS(jh_job_type, &kType, poll);
 }

@@ -1,0 +1,20 @@
+// The JSON document of a run ("jobhost.run/1"), the same for `run --json` (the try that just
+// ran) and `show --json` (the run as the store has it): one builder, so the two cannot drift.
+// docs/run-json.md describes every field.
+#pragma once
+
+#include <string>
+
+#include "exec/pipeline_run.hpp"
+#include "state/run_store.hpp"
+
+namespace jobhost::cli {
+
+inline constexpr int kRunDocumentVersion = 1;
+
+// From the report of a run that just ended.
+std::string run_document(const RunReport& report);
+// From the store.
+std::string run_document(const state::RunDetail& detail);
+
+}  // namespace jobhost::cli
