@@ -1,4 +1,5 @@
 #include "jobs.hpp"
+#include "schemas.hpp"
 
 using namespace jobhost::ingestion;
 
@@ -12,7 +13,10 @@ JOBHOST_PLUGIN("ingestion", "0.1.0", "Loads CSV and JSON Lines files into SQLite
                            "precipitation = \"REAL\" }\n"
                            "# mode = \"replace\"   # append | replace_partition\n"
                            "# partition_column = \"ds\"\n# partition_value = \"{{ run.logical_date }}\"\n"
-                           "# quarantine_table = \"bronze_weather_rejects\"\n# max_bad_rows = 10\n"),
+                           "# quarantine_table = \"bronze_weather_rejects\"\n# max_bad_rows = 10\n")
+                   .schema(kCsvSchema)
+                   .outputs(kCsvOutputs)
+                   .doc(kCsvDoc),
                JOBHOST_JOB(jsonl, "Loads JSON Lines files into a SQLite table, columns by JSON pointer", "1.0.0",
                            "path = \"data/events/*.jsonl\"\n"
                            "database = \"{{ params.warehouse }}\"\n"
@@ -20,4 +24,7 @@ JOBHOST_PLUGIN("ingestion", "0.1.0", "Loads CSV and JSON Lines files into SQLite
                            "columns = { id = \"INTEGER\", user = { pointer = \"/user/name\" }, "
                            "ts = { pointer = \"/ts\", type = \"TIMESTAMP\" } }\n"
                            "# mode, partition_column, partition_value, quarantine_table, max_bad_rows: "
-                           "as ingestion.csv\n"))
+                           "as ingestion.csv\n")
+                   .schema(kJsonlSchema)
+                   .outputs(kJsonlOutputs)
+                   .doc(kJsonlDoc))

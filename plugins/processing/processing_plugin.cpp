@@ -1,4 +1,5 @@
 #include "jobs.hpp"
+#include "schemas.hpp"
 
 using namespace jobhost::processing;
 
@@ -8,7 +9,10 @@ JOBHOST_PLUGIN("processing", "0.1.0", "Transforms (SQL) and validates (data-qual
                            "database = \"{{ params.warehouse }}\"\n"
                            "sql = \"SELECT DISTINCT * FROM bronze_weather\"   # or sql_file = \"sql/clean.sql\"\n"
                            "target = \"silver_weather\"\n"
-                           "# column_types = { date = \"TEXT\", precipitation = \"REAL\" }\n"),
+                           "# column_types = { date = \"TEXT\", precipitation = \"REAL\" }\n")
+                   .schema(kSqlSchema)
+                   .outputs(kSqlOutputs)
+                   .doc(kSqlDoc),
                JOBHOST_JOB(validate, "Data-quality checks on a table; an error-severity failure fails the job",
                            "1.0.0",
                            "database = \"{{ params.warehouse }}\"\n"
@@ -21,4 +25,7 @@ JOBHOST_PLUGIN("processing", "0.1.0", "Transforms (SQL) and validates (data-qual
                            "  { type = \"expression\", expr = \"temp_min <= temp_max\", severity = \"warn\" },\n"
                            "  { type = \"row_count\", min = 1 },\n"
                            "  { type = \"freshness\", column = \"ts\", max_age = \"2d\" },\n"
-                           "]\n"))
+                           "]\n")
+                   .schema(kValidateSchema)
+                   .outputs(kValidateOutputs)
+                   .doc(kValidateDoc))

@@ -8,8 +8,9 @@ namespace jobhost::utilities {
 std::chrono::milliseconds config_duration(const Context& ctx, const std::string& key,
                                           std::chrono::milliseconds fallback) {
   auto bad = [&](const std::string& got) {
-    return FatalError("config: '" + key + "' must be a duration like \"250ms\", \"5s\", \"1m\", \"1h\" or a "
-                      "number of seconds; got " + got);
+    return FatalError("config: '" + key +
+                      "' must be a duration like \"250ms\", \"5s\", \"1m\", \"1h\", \"1d\" or a number of "
+                      "seconds; got " + got);
   };
   double seconds = 0;
   switch (ctx.type_of(key)) {
@@ -30,6 +31,8 @@ std::chrono::milliseconds config_duration(const Context& ctx, const std::string&
         seconds = value * 60;
       else if (unit == "h")
         seconds = value * 3600;
+      else if (unit == "d")
+        seconds = value * 86400;
       else
         throw bad("'" + text + "'");
       break;

@@ -1,4 +1,5 @@
-// Durations in job config: "250ms", "5s", "1.5m", "1h", or a plain number of seconds.
+// Durations in job config: "250ms", "5s", "1.5m", "1h", "1d", or a plain number of seconds
+// (the units of the host's `format: "duration"`, so a schema-checked value also parses here).
 #pragma once
 
 #include <chrono>
