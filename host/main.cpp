@@ -30,6 +30,7 @@ const std::map<std::string, CommandInfo>& commands() {
   using namespace jobhost::cli;
   static const std::map<std::string, CommandInfo> table = {
       {"plugins", {cmd_plugins, "list loaded plugins, job types and refused files"}},
+      {"describe", {cmd_describe, "one job type: its doc, config schema, outputs and example"}},
       {"validate", {cmd_validate, "check pipeline files (exit 2 with file:line:col errors)"}},
       {"plan", {cmd_plan, "show order, parallel levels and the critical path"}},
       {"run", {cmd_run, "run a pipeline for a logical date (resumes earlier runs)"}},

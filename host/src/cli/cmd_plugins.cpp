@@ -4,6 +4,7 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/job_type_json.hpp"
 #include "cli/common.hpp"
 #include "plugins/plugin_registry.hpp"
 
@@ -22,11 +23,7 @@ boost::json::object to_json(const PluginRegistry& reg) {
   boost::json::array plugins, refused;
   for (auto& p : reg.plugins()) {
     boost::json::array types;
-    for (auto& t : p.job_types) {
-      auto* ref = reg.find(t);
-      types.push_back({{"name", t}, {"summary", ref->summary}, {"version", ref->version},
-                       {"config_example", ref->config_example}});
-    }
+    for (auto& t : p.job_types) types.push_back(job_type_json(*reg.find(t)));
     plugins.push_back({{"file", p.file}, {"name", p.name}, {"version", p.version},
                        {"description", p.description},
                        {"abi", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)},

@@ -11,6 +11,7 @@ namespace jobhost::cli {
 enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kInternal = 3 };
 
 int cmd_plugins(const std::vector<std::string>& args);
+int cmd_describe(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);

@@ -416,6 +416,7 @@ void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
       jobs[i].reattach = std::move(r);
       // Keys continue from the re-attached attempt: the next attempt gets the next key.
       jobs[i].key_base = prior->second.counted_attempts + 1 - d.attempt;
+      report.prior_attempts[i] = std::max(0, report.prior_attempts[i] - 1);  // it continues
       report.notices.push_back("job '" + spec_.jobs[i].name + "': attempt " +
                                std::to_string(d.attempt) +
                                " was deferred when its host was lost; re-attached");
