@@ -88,7 +88,10 @@ inline constexpr const char* kShellDoc =
     "shell (exactly one of them). Its stdout goes to the job log at info level, stderr at warn.\n"
     "Exit code 0 succeeds; another code is retryable unless it is in `fatal_exit_codes`, or\n"
     "`retry_exit_codes` is set and does not list it. A program that cannot be executed is fatal.\n"
-    "On cancellation the group gets SIGTERM, then SIGKILL after `kill_grace_ms`. Metric: `exit_code`.\n";
+    "On cancellation the group gets SIGTERM, then SIGKILL after `kill_grace_ms`. Metric: `exit_code`.\n"
+    "The outputs of its direct upstream jobs are in its environment as\n"
+    "`JOBHOST_INPUT_<JOB>_<KEY>` (upper-cased; characters other than letters and digits as `_`);\n"
+    "`env` overrides them.\n";
 
 // ---- file_sensor ----
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -29,6 +30,29 @@ struct Command {
   std::string cwd;
 };
 
+// JOBHOST_INPUT_<JOB>_<KEY>: letters upper-cased, anything but letters and digits as '_'.
+std::string input_variable(std::string_view job, std::string_view key) {
+  std::string name = "JOBHOST_INPUT_";
+  auto add = [&](std::string_view part) {
+    for (char c : part)
+      name += std::isalnum(static_cast<unsigned char>(c))
+                  ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                  : '_';
+  };
+  add(job);
+  name += '_';
+  add(key);
+  return name;
+}
+
+// Every output of every direct upstream job (ABI 1.1 hosts; none on an older host).
+std::vector<std::pair<std::string, std::string>> upstream_inputs(Context& ctx) {
+  std::vector<std::pair<std::string, std::string>> vars;
+  for (auto& job : ctx.upstream_jobs())
+    for (auto& [key, value] : ctx.inputs(job)) vars.emplace_back(input_variable(job, key), value);
+  return vars;
+}
+
 Command read_command(Context& ctx) {
   Command cmd;
   bool has_command = ctx.has("command"), has_argv = ctx.has("argv");
@@ -40,7 +64,8 @@ Command read_command(Context& ctx) {
     cmd.argv = ctx.strings("argv");
     if (cmd.argv.empty()) throw FatalError("config: 'argv' must not be empty");
   }
-  std::vector<std::pair<std::string, std::string>> overrides;
+  // Outputs of the direct upstream jobs first, so that the config's env can override them.
+  std::vector<std::pair<std::string, std::string>> overrides = upstream_inputs(ctx);
   for (auto& key : ctx.keys("env")) {
     auto path = "env." + key;
     std::string value;
@@ -50,6 +75,7 @@ Command read_command(Context& ctx) {
       case JH_TYPE_BOOL: value = ctx.require<bool>(path) ? "true" : "false"; break;
       default: throw FatalError("config: env." + key + " must be a string, integer or boolean");
     }
+    std::erase_if(overrides, [&](auto& o) { return o.first == key; });
     overrides.emplace_back(key, value);
   }
   for (char** e = environ; e && *e; ++e) {

@@ -50,7 +50,7 @@ TEST_CASE("http client: URLs are parsed and redacted for logs", "[http]") {
   CHECK(msg.find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("http client: sends method, headers and body; returns status, headers and body", "[http]") {
+TEST_CASE("http client: sends method, headers and body, returns status, headers and body", "[http]") {
   LoopbackServer server([](const ServerRequest& r) {
     return ServerResponse{201, "echo:" + r.body, {{"X-Reply", "yes"}}};
   });

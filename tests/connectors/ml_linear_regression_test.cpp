@@ -89,7 +89,7 @@ TEST_CASE("ml.linear_regression: the same seed gives the same model, another see
   CHECK(num(m1.at("metrics").at("r2")) < 1.0);
 }
 
-TEST_CASE("ml.linear_regression: rows with NULLs are skipped and counted; where filters", "[ml]") {
+TEST_CASE("ml.linear_regression: rows with NULLs are skipped and counted, where filters", "[ml]") {
   TempDir dir;
   auto db = make_training_db(dir, false);
   sql_exec(db, "INSERT INTO samples(a, b, y) VALUES (NULL, 1, 1), (1, NULL, 1), (1, 1, NULL);");

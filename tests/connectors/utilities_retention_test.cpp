@@ -43,7 +43,7 @@ TEST_CASE("utilities.retention: deletes partitions older than keep_days before t
   CHECK(r.metrics.at("rows_deleted") == 0);
 }
 
-TEST_CASE("utilities.retention: the cutoff crosses month boundaries; keep_days 0 keeps only today", "[retention]") {
+TEST_CASE("utilities.retention: the cutoff crosses month boundaries, keep_days 0 keeps only today", "[retention]") {
   TempDir dir;
   auto db = make_events(dir);
   auto r = run_job("utilities.retention", config(db, "keep_days = 30\nvacuum = false"));

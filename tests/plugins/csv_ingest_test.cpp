@@ -134,7 +134,7 @@ TEST_CASE("csv: replace_partition is idempotent and keeps other partitions", "[c
   }
 }
 
-TEST_CASE("csv: append adds rows; replace replaces them", "[csv]") {
+TEST_CASE("csv: append adds rows, replace replaces them", "[csv]") {
   TempDir dir;
   write_file(dir.str("in.csv"), "n\n1\n");
   REQUIRE(run_job("ingestion.csv", base_config(dir) + "mode = 'append'").error == "");
@@ -144,7 +144,7 @@ TEST_CASE("csv: append adds rows; replace replaces them", "[csv]") {
   CHECK(scalar(dir.str("w.db"), "SELECT count(*) FROM t") == "1");
 }
 
-TEST_CASE("csv: glob paths load every matching file; their headers must agree", "[csv]") {
+TEST_CASE("csv: glob paths load every matching file, their headers must agree", "[csv]") {
   TempDir dir;
   write_file(dir.str("a-1.csv"), "n\n1\n");
   write_file(dir.str("a-2.csv"), "n\n2\n3\n");

@@ -10,7 +10,7 @@ using jobhost::test::TempDir;
 using jobhost::test::write_file;
 using Rows = std::vector<std::vector<std::string>>;
 
-TEST_CASE("jsonl: columns by JSON pointer with types; bad lines quarantined", "[jsonl]") {
+TEST_CASE("jsonl: columns by JSON pointer with types, bad lines quarantined", "[jsonl]") {
   TempDir dir;
   write_file(dir.str("e.jsonl"),
              "{\"id\": 1, \"user\": {\"name\": \"ann\"}, \"ts\": \"2024-01-02T03:04:05Z\", \"score\": 2.5}\n"

@@ -32,7 +32,7 @@ TEST_CASE("rollup: group_by columns and expressions, measures in order, where", 
         Rows{{"city", "TEXT"}, {"month", "TEXT"}, {"days", "INTEGER"}, {"total_p", ""}, {"wet", "INTEGER"}});
 }
 
-TEST_CASE("rollup: a failing measure leaves the old target; config errors are named", "[rollup]") {
+TEST_CASE("rollup: a failing measure leaves the old target, config errors are named", "[rollup]") {
   TempDir dir;
   exec(dir.str("w.db"), "CREATE TABLE s(a); CREATE TABLE g(x); INSERT INTO g VALUES (1);");
   auto base = "database = '" + dir.str("w.db") + "'\nsource = 's'\ntarget = 'g'\ngroup_by = ['a']\n";

@@ -17,7 +17,7 @@ namespace {
 std::string db_line(const TempDir& dir) { return "database = '" + dir.str("w.db") + "'\n"; }
 }  // namespace
 
-TEST_CASE("processing.sql: materialises the last query into target; earlier statements run first", "[sql]") {
+TEST_CASE("processing.sql: materialises the last query into target, earlier statements run first", "[sql]") {
   TempDir dir;
   exec(dir.str("w.db"), "CREATE TABLE src(k TEXT, v REAL); INSERT INTO src VALUES ('a', 1), ('a', 1), ('b', 2.5);");
   auto r = run_job("processing.sql",

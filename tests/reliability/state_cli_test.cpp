@@ -257,7 +257,7 @@ TEST_CASE("runs, show and history after a run with a retried job", "[state][cli]
   }
 }
 
-TEST_CASE("rerun of a finished date: a no-op records nothing; a try cut off after its last job "
+TEST_CASE("rerun of a finished date: a no-op records nothing, a try cut off after its last job "
           "succeeded is finished by a new try that runs nothing", "[state][cli][resume]") {
   TempDir dir;
   write_file(dir.str("p.toml"), "[pipeline]\nname = \"noop\"\n" + shell_job("a", "echo a >> ran.txt") +

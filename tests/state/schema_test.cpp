@@ -324,7 +324,7 @@ TEST_CASE("an unwritable location is refused with a clear error", "[state][schem
   }
 }
 
-TEST_CASE("a new store has 8 KiB pages; an existing one keeps its page size", "[state][schema]") {
+TEST_CASE("a new store has 8 KiB pages, an existing one keeps its page size", "[state][schema]") {
   test::TempDir dir;
   test::open_store(dir.str("new.db"));
   CHECK(RawDb(dir.str("new.db")).scalar("PRAGMA page_size") == "8192");

@@ -22,7 +22,7 @@ std::string pipeline(const std::vector<std::pair<std::string, std::string>>& job
 }
 }  // namespace
 
-TEST_CASE("cli run: --json prints exactly one result object; exit codes", "[cli]") {
+TEST_CASE("cli run: --json prints exactly one result object, exit codes", "[cli]") {
   TempDir dir;
   write_file(dir.str("p.toml"), pipeline({{"a", ""}, {"b", "\"a\""}, {"c", "\"b\""}}, "b"));
   auto r = run_cli("run p.toml --date 2026-11-28 --json", dir);

@@ -333,7 +333,7 @@ rule = "uniq"
        "\"uniq\"; did you mean \"unique\"?)\n");
 }
 
-TEST_CASE("config schema: a copied table has no value positions; keys place diagnostics",
+TEST_CASE("config schema: a copied table has no value positions, keys place diagnostics",
           "[config][schema]") {
   auto doc = toml::parse(R"([[jobs]]
 name = "load"

@@ -218,7 +218,7 @@ TEST_CASE("executor: external cancel stops running jobs and starts no new ones",
   CHECK(r.jobs[2].state == JobState::cancelled);
 }
 
-TEST_CASE("executor: outputs flow to dependants; presets count as done", "[executor]") {
+TEST_CASE("executor: outputs flow to dependants, presets count as done", "[executor]") {
   auto a = job("a", {}, [](auto&) {
     AttemptResult r = ok();
     r.outputs["rows"] = "42";

@@ -97,14 +97,14 @@ class Deferred {
   Deferred(std::string handle, std::chrono::milliseconds delay)
       : handle_(std::move(handle)), delay_(delay) {}
   // From poll(): wait again with the handle it has now.
-  static Deferred again(std::chrono::milliseconds delay) { return Deferred(std::nullopt, delay); }
+  static Deferred again(std::chrono::milliseconds delay) { return Deferred(KeepHandle{}, delay); }
 
   const std::optional<std::string>& handle() const { return handle_; }
   std::chrono::milliseconds delay() const { return delay_; }
 
  private:
-  Deferred(std::optional<std::string> handle, std::chrono::milliseconds delay)
-      : handle_(std::move(handle)), delay_(delay) {}
+  struct KeepHandle {};
+  Deferred(KeepHandle, std::chrono::milliseconds delay) : delay_(delay) {}
   std::optional<std::string> handle_;  // nullopt: keep the current one
   std::chrono::milliseconds delay_;
 };
