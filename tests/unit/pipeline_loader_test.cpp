@@ -169,3 +169,34 @@ TEST_CASE("loader: a cycle behind acyclic jobs is named in order from its first 
         "p.toml:3:1: error: dependency cycle: p -> q -> p");
   CHECK(errors_of(std::string(kHead) + job("a") + job("b", "\"a\"")).empty());
 }
+
+TEST_CASE("loader: {{ jobs.NAME.outputs.KEY }} must name an upstream job", "[config][templates]") {
+  const std::string jobs = R"(
+[[jobs]]
+name = "extract"
+uses = "utilities.noop"
+[[jobs]]
+name = "load"
+uses = "utilities.noop"
+depends_on = ["extract"]
+[[jobs]]
+name = "report"
+uses = "utilities.shell"
+depends_on = ["load"]
+)";
+  // Direct and transitive upstreams are fine, and so is text around the placeholder (the
+  // loader's check; validate then finds that noop declares no outputs at all).
+  CHECK_NOTHROW(load_pipeline_text(
+      kHead + jobs + "config = { command = 'echo {{ jobs.load.outputs.x }}/{{ jobs.extract.outputs.y }}' }\n",
+      "p.toml"));
+  CHECK_THAT(errors_of(kHead + jobs + "config = { command = 'echo {{ jobs.load.outputs.x }}' }\n"),
+             Catch::Contains("job 'load' (utilities.noop) publishes no output 'x'; it declares none"));
+  CHECK(errors_of(kHead + jobs + "config = { command = 'echo {{ jobs.report.outputs.x }}' }\n") ==
+        "p.toml:15:22: error: '{{ jobs.report.outputs.x }}': job 'report' is not upstream of job "
+        "'report' (add it to depends_on, directly or through another job)");
+  CHECK(errors_of(kHead + jobs + "config = { command = 'echo {{ jobs.lod.outputs.x }}' }\n") ==
+        "p.toml:15:22: error: '{{ jobs.lod.outputs.x }}': no job 'lod' in the pipeline (did you mean 'load'?)");
+  CHECK(errors_of(kHead + jobs + "config = { command = 'echo {{ jobs.load.x }}' }\n") ==
+        "p.toml:15:22: error: malformed template variable '{{ jobs.load.x }}': an upstream output is "
+        "'{{ jobs.NAME.outputs.KEY }}'");
+}

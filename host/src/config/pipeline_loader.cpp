@@ -397,6 +397,7 @@ void validate_pipeline(const PipelineSpec& spec,
                              (list.empty() ? "; it declares none" : "; it declares: " + list));
     }
   }
+  diags.sort_by_position();
   diags.throw_if_any();
 }
 

@@ -13,6 +13,12 @@ void Diagnostics::add(int line, int column, std::string message) {
   list_.push_back({file_, line, column, std::move(message)});
 }
 
+void Diagnostics::sort_by_position() {
+  std::stable_sort(list_.begin(), list_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+}
+
 void Diagnostics::throw_if_any() const {
   if (!list_.empty()) throw InputError(list_);
 }

@@ -19,6 +19,8 @@ class Diagnostics {
   void add(const toml::node& at, std::string message);
   void add(int line, int column, std::string message);
   bool empty() const { return list_.empty(); }
+  // Orders what was added by line and column (a stage that checks job by job, key by key).
+  void sort_by_position();
   void throw_if_any() const;  // InputError
 
  private:
