@@ -1,6 +1,6 @@
 // Deferred attempts (ABI 1.1): an attempt that deferred holds no worker and no max_parallel
-// slot, only a wake-up timer on the io thread and a row in the store. When the timer fires a
-// worker polls it briefly; a timeout or a cancelled run gets the job type's cancel() call on a
+// slot, only an entry in the wake-up heap and a row in the store. When its time comes a worker
+// polls it briefly; a timeout or a cancelled run gets the job type's cancel() call on a
 // worker, bounded by the cancel grace. Attempt::phase (executor_core.hpp) decides who owns
 // each step.
 #include <spdlog/spdlog.h>
@@ -12,6 +12,12 @@ namespace jobhost {
 using Core = Executor::Core;
 
 namespace {
+// Polls come due on whole milliseconds (rounded up, never early): attempts due in the same
+// millisecond share one wake-up of the io thread and one timer syscall, instead of one each.
+Clock::time_point wake_bucket(Clock::time_point at) {
+  return std::chrono::ceil<std::chrono::milliseconds>(at);
+}
+
 int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -87,26 +93,57 @@ void Core::defer(uint32_t job, const std::shared_ptr<Attempt>& a, Millis delay,
 // waiting) have passed the gate, in either order.
 void Core::pass_wait_gate(uint32_t job, const std::shared_ptr<Attempt>& a) {
   if (a->wait_gate.fetch_add(1) != 1) return;
-  asio::post(io, [self = shared_from_this(), a, job] {
-    if (a->phase.load() != Attempt::waiting) return;  // cancelled meanwhile
-    if (!a->wake) a->wake.emplace(self->io);
-    a->wake->expires_at(a->wake_at);
-    a->wake->async_wait([self, a, job](boost::system::error_code ec) {
-      if (ec) return;
-      int expected = Attempt::waiting;
-      if (a->phase.compare_exchange_strong(expected, Attempt::poll_queued))
-        self->enqueue_service(job, a);
-    });
-  });
+  bool earliest;
+  {
+    std::lock_guard lock(wake_mu);
+    const auto at = wake_bucket(a->wake_at);
+    wakes.push({at, job, a});
+    earliest = at < wake_armed_for;
+    if (earliest) wake_armed_for = at;
+  }
+  // Only a new earliest deadline needs the io thread: the timer is set for the earliest one.
+  if (earliest) asio::post(io, [self = shared_from_this()] { self->arm_wake_timer(); });
+}
+
+void Core::arm_wake_timer() {
+  Clock::time_point at;
+  {
+    std::lock_guard lock(wake_mu);
+    if (wakes.empty()) {
+      wake_armed_for = Clock::time_point::max();
+      return;
+    }
+    at = wake_armed_for = wakes.top().at;
+  }
+  if (!wake_timer) wake_timer.emplace(io);
+  wake_timer->expires_at(at);  // cancels the wait for a later deadline, if any
+  wake_timer->async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_wake(ec); });
+}
+
+// Every attempt whose poll is due goes to the workers in one batch.
+void Core::on_wake(boost::system::error_code ec) {
+  if (ec) return;  // re-armed for an earlier deadline, or shutting down
+  std::vector<std::pair<uint32_t, std::shared_ptr<Attempt>>> due;
+  {
+    std::lock_guard lock(wake_mu);
+    const auto now = Clock::now();
+    while (!wakes.empty() && wakes.top().at <= now) {
+      Wake w = std::move(const_cast<Wake&>(wakes.top()));
+      wakes.pop();
+      int expected = Attempt::waiting;  // else cancelled meanwhile: nothing to poll
+      if (w.attempt->phase.compare_exchange_strong(expected, Attempt::poll_queued))
+        due.emplace_back(w.job, std::move(w.attempt));
+    }
+    wake_armed_for = Clock::time_point::max();
+  }
+  enqueue_services(due);
+  arm_wake_timer();
 }
 
 bool Core::cancel_if_waiting(uint32_t job, const std::shared_ptr<Attempt>& a) {
   int expected = Attempt::waiting;
   if (a->phase.compare_exchange_strong(expected, Attempt::cancel_queued)) {
-    asio::post(io, [a] {
-      if (a->wake) a->wake->cancel();
-    });
-    enqueue_service(job, a);
+    enqueue_service(job, a);  // its wake-up entry is dropped when it comes due
     return true;
   }
   expected = Attempt::poll_queued;  // its queue entry will find it cancel-queued
@@ -120,6 +157,17 @@ void Core::enqueue_service(uint32_t job, std::shared_ptr<Attempt> a) {
     service.emplace_back(job, std::move(a));
   }
   cv.notify_one();
+}
+
+void Core::enqueue_services(std::vector<std::pair<uint32_t, std::shared_ptr<Attempt>>>& batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(mu);
+    for (auto& s : batch) service.push_back(std::move(s));
+  }
+  if (batch.size() == 1) cv.notify_one();
+  else cv.notify_all();
+  batch.clear();
 }
 
 Core::StepResult Core::serve(uint32_t job, const std::shared_ptr<Attempt>& a) {
@@ -185,10 +233,11 @@ Core::StepResult Core::cancel_on_worker(uint32_t job, const std::shared_ptr<Atte
 }
 
 void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res) {
-  asio::post(io, [a] {  // timers live on the io thread
-    if (a->timer) a->timer->cancel();
-    if (a->wake) a->wake->cancel();
-  });
+  if (a->has_timer.load()) {
+    asio::post(io, [a] {  // its timeout or grace timer lives on the io thread
+      if (a->timer) a->timer->cancel();
+    });
+  }
   if (a->deferred) {
     {
       std::lock_guard lock(deferred_mu);

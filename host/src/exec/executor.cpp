@@ -178,12 +178,16 @@ void Core::arm_timeout(uint32_t job, const std::shared_ptr<Attempt>& a, Millis t
     });
   };
   // Created here, on the worker that starts the attempt, before anything else can touch it.
+  a->has_timer = true;
   a->timer.emplace(io, timeout);
   expire();
 }
 
 void Core::arm_grace(uint32_t job, const std::shared_ptr<Attempt>& a) {
-  if (!a->timer) a->timer.emplace(io);
+  if (!a->timer) {
+    a->has_timer = true;
+    a->timer.emplace(io);
+  }
   a->timer->expires_after(opt.cancel_grace);
   a->timer->async_wait([self = shared_from_this(), a, job](boost::system::error_code ec) {
     if (!ec) self->abandon(job, a);

@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 // `phase` says who owns the attempt's next step; every hand-over is a compare-exchange, so
 // exactly one party finishes it:
 //   on_worker     run()/poll()/cancel() is being called on a worker
-//   waiting       deferred: nothing runs; the wake timer will queue a poll
+//   waiting       deferred: nothing runs; its entry in Core::wakes will queue a poll
 //   poll_queued   a worker will poll it
 //   cancel_queued a worker will call cancel() (timeout or run cancelled while it waited)
 //   done          finished normally; abandoned: the grace ran out while a call hung
@@ -40,6 +40,7 @@ struct Attempt {
   std::atomic<bool> timed_out{false};
   std::atomic<int> phase{on_worker};
   std::optional<asio::steady_timer> timer;  // timeout, then grace; io thread only
+  std::atomic<bool> has_timer{false};       // set before `timer` is created: ending needs io
 
   // Written by whoever owns the current step (hand-overs through `phase` order them).
   int number = 0;                    // the attempt's number
@@ -53,8 +54,7 @@ struct Attempt {
   std::string handle;
   std::string key;                   // idempotency key (kept for deferred attempts)
   std::atomic<int> wait_gate{0};     // the wait starts when both the store and the worker agree
-  std::optional<asio::steady_timer> wake;  // the next poll; io thread only
-  Clock::time_point wake_at{};
+  Clock::time_point wake_at{};       // when the next poll is due
 };
 
 struct Runtime {
@@ -108,6 +108,20 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_guard;
   std::thread io_thread;
   std::unordered_map<uint32_t, std::shared_ptr<asio::steady_timer>> retry_timers;  // io thread only
+
+  // Deferred attempts' next polls: one deadline heap and one io timer for all of them, so a
+  // deferral costs a heap entry, not a timer of its own and a wake-up of the io thread. Entries
+  // of attempts that were cancelled meanwhile are dropped when they come due.
+  struct Wake {
+    Clock::time_point at;
+    uint32_t job;
+    std::shared_ptr<Attempt> attempt;
+    bool operator>(const Wake& o) const { return at > o.at; }
+  };
+  std::mutex wake_mu;
+  std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;  // guarded by wake_mu
+  Clock::time_point wake_armed_for = Clock::time_point::max();         // guarded by wake_mu
+  std::optional<asio::steady_timer> wake_timer;                        // io thread only
 
   // Attempts deferred now, for cancellation (after io: their timers go first).
   std::mutex deferred_mu;
@@ -167,9 +181,12 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   void defer(uint32_t job, const std::shared_ptr<Attempt>& a, Millis delay, bool handle_changed,
              int reattached_from_try);
   void pass_wait_gate(uint32_t job, const std::shared_ptr<Attempt>& a);
+  void arm_wake_timer();                      // io thread only
+  void on_wake(boost::system::error_code ec); // io thread only
   // A waiting (or poll-queued) attempt becomes cancel-queued; false when it was not waiting.
   bool cancel_if_waiting(uint32_t job, const std::shared_ptr<Attempt>& a);
   void enqueue_service(uint32_t job, std::shared_ptr<Attempt> a);
+  void enqueue_services(std::vector<std::pair<uint32_t, std::shared_ptr<Attempt>>>& batch);
   // Ends the attempt's deferral bookkeeping and timers; fills res with its handle and key.
   void end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res);
   bool take_deferrable_slot(uint32_t job);
