@@ -48,8 +48,14 @@ std::string input_variable(std::string_view job, std::string_view key) {
 // Every output of every direct upstream job (ABI 1.1 hosts; none on an older host).
 std::vector<std::pair<std::string, std::string>> upstream_inputs(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> vars;
-  for (auto& job : ctx.upstream_jobs())
-    for (auto& [key, value] : ctx.inputs(job)) vars.emplace_back(input_variable(job, key), value);
+  for (auto& job : ctx.upstream_jobs()) {
+    for (auto& [key, value] : ctx.inputs(job)) {
+      auto name = input_variable(job, key);
+      // Two outputs with the same variable name ("a-b" and "a_b"): the later one wins.
+      std::erase_if(vars, [&](auto& v) { return v.first == name; });
+      vars.emplace_back(std::move(name), value);
+    }
+  }
   return vars;
 }
 

@@ -251,6 +251,17 @@ TEST_CASE("api deferral: upstream outputs in templates and in the shell's enviro
   // (here none of extract's), and the config's env as given.
   CHECK(jobhost::test::read_file(dir.str("report.txt")) == "42 overridden\n");
 
+  // Two upstream outputs with the same variable name: the later upstream (depends_on order) wins.
+  Pipeline clash("clash");
+  clash.plugin_path(JOBHOST_TEST_PLUGIN_DIR);
+  clash.add_job("p-1", [](Context& ctx) { ctx.set_output("x", "dash"); return Status::ok(); })
+      .add_job("p_1", [](Context& ctx) { ctx.set_output("x", "underscore"); return Status::ok(); })
+      .add_job("use", "utilities.shell",
+               {.depends_on = {"p-1", "p_1"},
+                .config = "command = 'printenv JOBHOST_INPUT_P_1_X > " + dir.str("clash.txt") + "'"});
+  REQUIRE(clash.run(quiet(dir)).ok());
+  CHECK(jobhost::test::read_file(dir.str("clash.txt")) == "underscore\n");
+
   // A job that is not upstream, and an upstream output that was never published.
   Pipeline bad("bad");
   bad.add_job("a", [](Context&) { return Status::ok(); })

@@ -243,3 +243,29 @@ TEST_CASE("deferral: a cancel() that never returns is abandoned after the cancel
   CHECK_THAT(r.err, Catch::Contains("ignored cancellation after timing out; abandoned"));
   CHECK(took < std::chrono::seconds(30));  // not the cancel()'s 60 s
 }
+
+TEST_CASE("deferral crash: --force after kill -9 starts new remote work under a new key",
+          "[reliability][deferral]") {
+  TempDir dir;
+  const std::string opts = plugin_dir(dir);
+  write_file(dir.str("p.toml"),
+             "[pipeline]\nname = \"forced\"\n" +
+                 job("r", "defer.remote", "delay_ms = 20, starts_file = 'starts.txt', done_file = 'done'"));
+  {
+    ChildProcess host(dir.str(), {"run", "p.toml", "--date", kDate, "--plugin-path", "plug",
+                                  "--state", "state.db"},
+                      dir.str("out1.txt"), dir.str("err1.txt"));
+    REQUIRE(count_in_state(wait_until_deferred(dir, "forced", 1, host), "deferred") == 1);
+    host.kill(SIGKILL);
+    host.wait();
+  }
+  write_file(dir.str("done"), "");
+  auto r = run_cli("run p.toml --force --date " + kDate + " --json" + opts, dir);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("(it is forced to run again): it runs again"));
+  auto starts = lines_of(dir.str("starts.txt"));
+  REQUIRE(starts.size() == 2);
+  CHECK(*starts.begin() != *starts.rbegin());  // "r <key>" twice, with two keys
+  CHECK(json::parse(r.out).at("jobs").at("r").at("outputs").at("reattached") == "no");
+}

@@ -168,7 +168,8 @@ class Pipeline {
 
   // Jobs running at once; default: the number of cores.
   Pipeline& max_parallel(int n);
-  // Deferred attempts waiting at once (they hold no thread); default 10,000.
+  // Attempts of deferrable jobs in progress at once, running or deferred (deferred ones hold
+  // no thread); default 10,000.
   Pipeline& max_deferred(int n);
   // On the first failure cancel running jobs and start no more.
   Pipeline& fail_fast(bool on = true);

@@ -25,7 +25,8 @@ as one object, in the shape of `jobhost plugins --json`. Exit code 2 for an unkn
 
 void print_indented(std::ostream& out, const std::string& text, const std::string& indent) {
   std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) out << indent << line << "\n";
+  for (std::string line; std::getline(lines, line);)
+    out << (line.empty() ? "" : indent) << line << "\n";
 }
 
 void print_text(const JobTypeRef& t, const PluginRegistry& reg) {
@@ -43,15 +44,19 @@ void print_text(const JobTypeRef& t, const PluginRegistry& reg) {
     print_indented(std::cout, t.doc, "");
   }
   std::cout << "\nConfig ([jobs.config]):\n";
-  if (t.config_schema)
-    print_indented(std::cout, t.config_schema->describe(), "  ");
-  else
+  if (!t.config_schema)
     std::cout << "  not declared: the job type checks its config itself when it runs\n";
-  std::cout << "\nOutputs ({{ jobs.NAME.outputs.KEY }} downstream):\n";
-  if (t.outputs_schema)
-    print_indented(std::cout, t.outputs_schema->describe(), "  ");
+  else if (t.config_schema->property_names().empty() && t.config_schema->closed())
+    std::cout << "  none: the config must be empty\n";
   else
+    print_indented(std::cout, t.config_schema->describe(), "  ");
+  std::cout << "\nOutputs ({{ jobs.NAME.outputs.KEY }} downstream):\n";
+  if (!t.outputs_schema)
     std::cout << "  not declared\n";
+  else if (t.outputs_schema->property_names().empty() && t.outputs_schema->closed())
+    std::cout << "  none\n";
+  else
+    print_indented(std::cout, t.outputs_schema->describe(), "  ");
   if (!t.config_example.empty()) {
     std::cout << "\nExample:\n  [jobs.config]\n";
     print_indented(std::cout, t.config_example, "  ");

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -27,8 +28,8 @@ Runs a pipeline for a logical date. Jobs that succeeded in an earlier run of the
   --date YYYY-MM-DD     logical date (default: today, UTC); {{ run.logical_date }}
   --param KEY=VALUE     override a [pipeline.params] default (repeatable)
   --max-parallel N      jobs running at once (default: pipeline, host config, cores)
-  --max-deferred N      deferred attempts waiting at once (default: pipeline, host
-                        config, 10000)
+  --max-deferred N      attempts of deferrable job types in progress at once, running
+                        or deferred (default: pipeline, host config, 10000)
   --only JOB            run only this job (repeatable); others are left as they are
   --force               rerun every job
   --force-job JOB       rerun this job and everything downstream (repeatable)
@@ -154,8 +155,14 @@ class ProgressLine {
 
 void print_summary(const RunReport& r, const PipelineSpec& spec) {
   if (r.nothing_to_do()) {
-    std::cerr << "nothing to do: all " << r.names.size() << " jobs of " << r.pipeline << " for "
-              << r.logical_date << " succeeded in an earlier run (use --force to rerun)\n";
+    bool all_succeeded = std::all_of(r.exec.jobs.begin(), r.exec.jobs.end(),
+                                     [](const JobOutcome& j) { return j.state == JobState::success; });
+    if (all_succeeded)
+      std::cerr << "nothing to do: all " << r.names.size() << " jobs of " << r.pipeline << " for "
+                << r.logical_date << " succeeded in an earlier run (use --force to rerun)\n";
+    else  // --only: the selected jobs had succeeded; the others were left as they are
+      std::cerr << "nothing to do: the selected jobs of " << r.pipeline << " for " << r.logical_date
+                << " succeeded in an earlier run (use --force-job to rerun them)\n";
     return;
   }
   std::map<std::string, int> counts;

@@ -742,7 +742,7 @@ std::string ConfigSchema::describe() const {
   describe_object(*root_, "", rows, notes);
   std::string out;
   if (rows.empty()) {
-    out = root_->closed ? "no keys: the config must be empty\n" : "any keys (not checked)\n";
+    out = root_->closed ? "no keys\n" : "any keys (not checked)\n";
   } else {
     rows.insert(rows.begin(), Row{"KEY", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"});
     size_t w[4] = {};

@@ -12,7 +12,7 @@ struct HostConfig {
   std::vector<std::string> plugin_path; // relative entries resolve against the file's folder
   std::optional<std::string> state_path;
   std::optional<int> max_parallel;
-  std::optional<int> max_deferred;      // deferred attempts waiting at once (default 10,000)
+  std::optional<int> max_deferred;      // deferrable attempts in progress at once (default 10,000)
   std::string log_level = "info";       // trace debug info warn error off
   std::string log_format = "text";      // text | json
   std::optional<std::string> secrets_dir;

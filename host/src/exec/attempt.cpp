@@ -69,6 +69,7 @@ AttemptResult call_entry(const JobTypeRef& type, const AttemptInput& in, Entry e
   ctx.job_name = in.job_name;
   ctx.can_defer = type.can_defer && entry != Entry::cancel;
   ctx.in_poll = entry == Entry::poll;
+  ctx.in_cancel = entry == Entry::cancel;
 
   jh_run_info info{};
   info.struct_size = sizeof(jh_run_info);

@@ -200,6 +200,10 @@ constexpr uint64_t kMaxDeferDelayMs = 365ull * 24 * 3600 * 1000;
 jh_result JH_CALL svc_defer(jh_job_ctx* ctx, jh_str handle, uint64_t delay_ms) {
   if (!ctx) return JH_E_INVALID;
   std::lock_guard lock(ctx->mu);
+  if (ctx->in_cancel) {
+    ctx->defer_error = "defer() called from cancel()";
+    return JH_E_INVALID;
+  }
   if (!ctx->can_defer) {
     ctx->defer_error = "defer() called by a job type that has no poll entry";
     return JH_E_INVALID;

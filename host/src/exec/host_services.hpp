@@ -38,6 +38,7 @@ struct jh_job_ctx {
   std::string_view run_id, job_name;             // log tag: "[<run id> <job>]"
   bool can_defer = false;  // the job type has a poll entry (defer() is allowed)
   bool in_poll = false;    // a NULL handle in defer() keeps the current one
+  bool in_cancel = false;  // defer() is not allowed
 
   std::atomic<uint32_t> progress_permyriad{0};
   std::mutex mu;                                 // guards what follows

@@ -298,7 +298,10 @@ bool RunSteps::lock_and_find_nothing_to_do() {
 // The run row and what earlier tries left (or a run id in memory).
 void RunSteps::begin_try() {
   if (!req_.store) {
-    handle_.run_id = spec_.name + "-" + req_.logical_date + "-" + random_hex(6);
+    // The store's format: <pipeline>-<YYYYMMDD>-<6 hex>.
+    std::string date = req_.logical_date;
+    std::erase(date, '-');
+    handle_.run_id = spec_.name + "-" + date + "-" + random_hex(6);
   } else {
     boost::json::object pj;
     for (auto& [k, v] : params_) pj[k] = v;
@@ -404,7 +407,9 @@ void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
     if (prior == handle_.prior.end() || !prior->second.deferred || !selected_[i]) continue;
     const state::DeferredAttempt& d = *prior->second.deferred;
     std::string why_not;
-    if (!types_[i]->can_reattach)
+    if (forced_[i])
+      why_not = "it is forced to run again";
+    else if (!types_[i]->can_reattach)
       why_not = types_[i]->can_defer ? "its job type cannot re-attach" : "its job type no longer defers";
     else if (d.config_hash != hashes_[i])
       why_not = "its definition changed";
@@ -422,6 +427,8 @@ void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
                                " was deferred when its host was lost; re-attached");
     } else {
       req_.store->job_lost(handle_.run_id, spec_.jobs[i].name, d);
+      // Forced: new work, so not the lost attempt's key (an engine would return its run).
+      if (forced_[i]) jobs[i].key_base = prior->second.counted_attempts + 1;
       report.notices.push_back("job '" + spec_.jobs[i].name + "': attempt " +
                                std::to_string(d.attempt) + " was deferred when its host was lost (" +
                                why_not + "): it runs again");

@@ -278,8 +278,16 @@ void StoreWriter::apply_deferred(const Change& c, AttemptEntry& e) {
   const std::string& run_id = *c.run_id;
   e.attempt = d.attempt;
   e.state = to_string(JobState::deferred);
-  e.started_ms = c.started_at_ms >= 0 ? c.started_at_ms : d.started_ms;
-  e.config_hash = c.started_at_ms >= 0 ? std::string_view(c.config_hash) : std::string_view(d.config_hash);
+  // The start as recorded (absorbed now, or written earlier) wins over the executor's clock
+  // reading: every entry of the attempt shows the same start.
+  e.started_ms = d.started_ms;
+  e.config_hash = d.config_hash;
+  if (c.started_at_ms >= 0) {
+    e.started_ms = c.started_at_ms;
+    e.config_hash = c.config_hash;
+  } else if (auto it = running_.find({run_id, c.try_number, c.job, d.attempt}); it != running_.end()) {
+    e.started_ms = it->second.at_ms;
+  }
   e.key = d.key;
   e.handle = &d.handle;
   e.next_poll_ms = d.next_poll_ms;

@@ -280,10 +280,12 @@ typedef struct jh_job_type {
   /* Longer documentation (Markdown), shown by `jobhost describe`; may be NULL. */
   const char *doc;
   /* The accepted [jobs.config] table, as a JSON Schema object (the subset documented in
-   * docs/sdk.md: type, properties, required, additionalProperties, items, enum, default,
-   * minimum, maximum, minItems, maxItems, format "duration", description). An object without
-   * additionalProperties is closed: other keys are errors. `jobhost validate` checks every
-   * job's config against it before anything runs. NULL: not checked. */
+   * docs/sdk.md: type, properties, required, additionalProperties, items, enum, minimum,
+   * maximum, minItems, maxItems, minLength, format "duration", oneOf/anyOf of required lists,
+   * and description, default, examples, title for documentation). An object with properties
+   * and without additionalProperties is closed: other keys are errors. Other keywords are
+   * ignored. `jobhost validate` checks every job's config against it before anything runs.
+   * NULL: not checked. */
   const char *config_schema;
   /* The outputs it publishes, as a JSON Schema object whose properties are the output keys
    * (additionalProperties: true when it publishes others too). NULL: not declared. */
