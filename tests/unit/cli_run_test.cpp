@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 #include <boost/json.hpp>
 
+#include <cstdlib>
+#include <map>
+
 #include "cli_support.hpp"
 
 using namespace jobhost::test;
@@ -162,4 +165,57 @@ TEST_CASE("cli run: the huge-page re-execution keeps the process name and leaks 
     CHECK(run_cli("run p.toml --no-state --plugin-path '" JOBHOST_TEST_PLUGIN_DIR "'", dir,
                   "env -u GLIBC_TUNABLES " + loader)
               .exit_code == 0);
+}
+
+namespace {
+// The JSON kind of every value, recursively, with object keys (sorted: JSON objects have no
+// order; show lists jobs as first recorded, run in pipeline order): two documents of the same
+// shape give the same text. Nulls and strings count as one kind (nullable text fields).
+std::string shape(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      std::map<std::string, std::string> fields;
+      for (auto& [k, x] : v.as_object()) fields[std::string(k)] = shape(x);
+      std::string s = "{";
+      for (auto& [k, x] : fields) s += k + ":" + x + ",";
+      return s + "}";
+    }
+    case json::kind::array: return "[]";
+    case json::kind::string:
+    case json::kind::null: return "text";
+    case json::kind::bool_: return "bool";
+    default: return "number";
+  }
+}
+}  // namespace
+
+TEST_CASE("cli run: run --json and show --json are one document, valid against its JSON Schema",
+          "[cli][json]") {
+  TempDir dir;
+  write_file(dir.str("p.toml"), pipeline({{"a", ""}, {"b", "\"a\""}, {"c", "\"b\""}, {"d", ""}}, "b"));
+  auto run = run_cli("run p.toml --date 2026-11-28 --json --param", dir);  // usage error first
+  CHECK(run.exit_code == 2);
+  run = run_cli("run p.toml --date 2026-11-28 --json", dir);
+  REQUIRE(run.exit_code == 1);
+  auto show = run_cli("show --pipeline t --date 2026-11-28 --json", dir);
+  REQUIRE(show.exit_code == 0);
+  auto r = json::parse(run.out), s = json::parse(show.out);
+  CHECK(r.at("schema_version") == 1);
+  // Same fields, same kinds, jobs in the same order; and the same facts about each job.
+  CHECK(shape(r) == shape(s));
+  for (auto& [name, job] : r.at("jobs").as_object()) {
+    INFO(name);
+    for (auto field : {"state", "attempts", "try_attempts", "duration_ms", "error", "carried_over",
+                       "selected", "outputs", "handle"})
+      CHECK(job.at(field) == s.at("jobs").at(name).at(field));
+  }
+  // Both validate against the published schema (Debian's python3-jsonschema).
+  write_file(dir.str("run.json"), run.out);
+  write_file(dir.str("show.json"), show.out);
+  std::string cmd = "/usr/bin/python3 -c 'import json, sys, jsonschema\n"
+                    "schema = json.load(open(sys.argv[1]))\n"
+                    "for f in sys.argv[2:]: jsonschema.Draft202012Validator(schema).validate(json.load(open(f)))' "
+                    "'" JOBHOST_SOURCE_DIR "/docs/schemas/run.schema.json' '" +
+                    dir.str("run.json") + "' '" + dir.str("show.json") + "' 2>&1";
+  CHECK(std::system(cmd.c_str()) == 0);
 }
