@@ -277,3 +277,19 @@ TEST_CASE("api deferral: upstream outputs in templates and in the shell's enviro
   CHECK(m.state("b") == "failed");
   CHECK(m.error("b") == "config: '{{ jobs.a.outputs.rows }}': job 'a' published no output 'rows'");
 }
+
+TEST_CASE("api deferral: a cancel() that throws still cancels the attempt, and says so",
+          "[api][deferral]") {
+  jobhost::test::TempDir dir;
+  struct BadCancel {
+    Outcome run(Context&) const { return Deferred("remote-1", 20ms); }
+    Outcome poll(Context&, std::string_view) const { return Deferred::again(20ms); }
+    void cancel(Context&, std::string_view) const { throw std::runtime_error("engine unreachable"); }
+  };
+  Pipeline p("badcancel");
+  p.add_job("j", BadCancel{}, {.timeout = 100ms});
+  RunResult r = p.run(quiet(dir));
+  CHECK(r.state("j") == "failed");
+  CHECK(r.error("j") ==
+        "timed out after 100 ms (cancelled; cancelling its remote work failed: engine unreachable)");
+}
