@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <toml++/toml.h>
@@ -60,6 +61,15 @@ inline std::string read_file(const std::filesystem::path& path) {
   std::ostringstream os;
   os << f.rdbuf();
   return os.str();
+}
+
+// The file's non-empty lines, counted (order does not matter): what concurrent jobs appended.
+inline std::multiset<std::string> lines_of(const std::filesystem::path& path) {
+  std::multiset<std::string> out;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.insert(line);
+  return out;
 }
 
 // A fresh directory under the system temp folder, removed at scope exit.

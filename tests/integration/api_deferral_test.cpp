@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "support.hpp"
+#include "api_support.hpp"
 
 using jobhost::Context;
 using jobhost::Deferred;
@@ -20,17 +20,11 @@ using jobhost::Outcome;
 using jobhost::Pipeline;
 using jobhost::RunResult;
 using jobhost::Status;
+using jobhost::test::quiet;
 using namespace std::chrono_literals;
 
 namespace {
 
-jobhost::RunOptions quiet(const jobhost::test::TempDir& dir) {
-  jobhost::RunOptions o;
-  o.logical_date = "2026-11-28";
-  o.scratch_root = dir.str("scratch");
-  o.log_state_changes = false;
-  return o;
-}
 
 // What every job of a test shares: how many started, how many calls are on a thread now (and
 // at most), and the cancel() calls with the handle they got.

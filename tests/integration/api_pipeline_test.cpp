@@ -10,24 +10,17 @@
 #include <thread>
 
 #include "greet_job.hpp"
-#include "support.hpp"
+#include "api_support.hpp"
 
 using jobhost::Context;
 using jobhost::Pipeline;
 using jobhost::RunResult;
 using jobhost::Status;
+using jobhost::test::quiet;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Each test's scratch files stay in its own temp dir; no state file unless asked.
-jobhost::RunOptions quiet(const jobhost::test::TempDir& dir) {
-  jobhost::RunOptions o;
-  o.logical_date = "2026-11-28";
-  o.scratch_root = dir.str("scratch");
-  o.log_state_changes = false;
-  return o;
-}
 
 Status process_fn(Context& ctx) {
   ctx.set_output("seen", std::string(ctx.input("ingest", "rows").value_or("none")));

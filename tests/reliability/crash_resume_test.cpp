@@ -50,13 +50,6 @@ std::string crash_pipeline(std::mt19937& rng) {
   return t;
 }
 
-std::multiset<std::string> lines_of(const std::string& path) {
-  std::multiset<std::string> out;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.insert(line);
-  return out;
-}
 
 size_t line_count(const std::string& path) {
   std::string text = read_file(path);

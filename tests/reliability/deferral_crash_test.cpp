@@ -38,14 +38,6 @@ std::string job(const std::string& name, const std::string& uses, const std::str
          "]\nconfig = { " + config + " }\n";
 }
 
-// Lines of a file, counted.
-std::multiset<std::string> lines_of(const std::string& path) {
-  std::multiset<std::string> out;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.insert(line);
-  return out;
-}
 
 json::object show(const TempDir& dir, const std::string& pipeline) {
   auto r = run_cli("show --pipeline " + pipeline + " --date " + kDate + " --json --state state.db", dir);
