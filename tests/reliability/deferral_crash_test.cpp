@@ -261,3 +261,26 @@ TEST_CASE("deferral crash: --force after kill -9 starts new remote work under a 
   CHECK(*starts.begin() != *starts.rbegin());  // "r <key>" twice, with two keys
   CHECK(json::parse(r.out).at("jobs").at("r").at("outputs").at("reattached") == "no");
 }
+
+TEST_CASE("deferral crash: run-job again after kill -9 re-attaches (an engine retrying its task)",
+          "[reliability][deferral]") {
+  TempDir dir;
+  const std::string opts = plugin_dir(dir);
+  write_file(dir.str("p.toml"),
+             "[pipeline]\nname = \"task\"\n" +
+                 job("r", "defer.remote", "delay_ms = 20, starts_file = 'starts.txt', done_file = 'done'"));
+  {
+    ChildProcess host(dir.str(), {"run-job", "p.toml", "r", "--date", kDate, "--plugin-path",
+                                  "plug", "--state", "state.db"},
+                      dir.str("out1.txt"), dir.str("err1.txt"));
+    REQUIRE(count_in_state(wait_until_deferred(dir, "task", 1, host), "deferred") == 1);
+    host.kill(SIGKILL);
+    host.wait();
+  }
+  write_file(dir.str("done"), "");
+  auto r = run_cli("run-job p.toml r --date " + kDate + " --json" + opts, dir);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines_of(dir.str("starts.txt")).size() == 1);
+  CHECK(json::parse(r.out).at("jobs").at("r").at("outputs").at("reattached") == "yes");
+}

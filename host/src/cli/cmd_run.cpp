@@ -190,7 +190,8 @@ Millis run_grace(const Args& args) {
 }
 
 int run_common(const Args& args, const std::string& file, std::vector<std::string> only,
-               std::vector<std::string> force_jobs, const std::string& date) {
+               std::vector<std::string> force_jobs, const std::string& date,
+               bool reattach_forced = false) {
   SignalWatcher signals;  // before any thread exists
   HostConfig host = load_config(args);
   setup_logging(args, host);
@@ -235,6 +236,7 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   req.only = std::move(only);
   req.force = args.flag("--force");
   req.force_jobs = std::move(force_jobs);
+  req.reattach_forced = reattach_forced;
   if (host.scratch_dir) req.scratch_root = *host.scratch_dir;
   std::unique_ptr<state::RunStore> store;
   if (!args.flag("--no-state")) store = open_store(args, host);
@@ -302,7 +304,8 @@ int cmd_run_job(const std::vector<std::string>& argv) {
   if (args.positional().size() != 2) throw UsageError("run-job needs a pipeline file and a job name");
   if (!args.value("--date")) throw UsageError("run-job needs --date");
   auto& job = args.positional()[1];
-  return run_common(args, args.positional()[0], {job}, {job}, date_arg(args));
+  // An engine retrying this task after the host was lost gets the work already started.
+  return run_common(args, args.positional()[0], {job}, {job}, date_arg(args), true);
 }
 
 }  // namespace jobhost::cli

@@ -407,7 +407,8 @@ void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
     if (prior == handle_.prior.end() || !prior->second.deferred || !selected_[i]) continue;
     const state::DeferredAttempt& d = *prior->second.deferred;
     std::string why_not;
-    if (forced_[i])
+    const bool new_work = forced_[i] && !req_.reattach_forced;
+    if (new_work)
       why_not = "it is forced to run again";
     else if (!types_[i]->can_reattach)
       why_not = types_[i]->can_defer ? "its job type cannot re-attach" : "its job type no longer defers";
@@ -428,7 +429,7 @@ void RunSteps::take_over_deferred(std::vector<ExecJob>& jobs) {
     } else {
       req_.store->job_lost(handle_.run_id, spec_.jobs[i].name, d);
       // Forced: new work, so not the lost attempt's key (an engine would return its run).
-      if (forced_[i]) jobs[i].key_base = prior->second.counted_attempts + 1;
+      if (new_work) jobs[i].key_base = prior->second.counted_attempts + 1;
       report.notices.push_back("job '" + spec_.jobs[i].name + "': attempt " +
                                std::to_string(d.attempt) + " was deferred when its host was lost (" +
                                why_not + "): it runs again");

@@ -27,6 +27,9 @@ struct RunRequest {
   std::vector<std::string> only;        // run just these jobs (others: outputs from the store)
   bool force = false;                   // rerun everything
   std::vector<std::string> force_jobs;  // rerun these and everything downstream
+  // A forced job whose attempt a lost host left deferred: true re-attaches it (run-job: an
+  // engine retrying its task wants the work already started); false starts new work (--force).
+  bool reattach_forced = false;
   state::RunStore* store = nullptr;     // null: in memory only
   std::string scratch_root = ".jobhost/scratch";
   Millis cancel_grace{5000};
