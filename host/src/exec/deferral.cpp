@@ -232,7 +232,8 @@ Core::StepResult Core::cancel_on_worker(uint32_t job, const std::shared_ptr<Atte
           false};
 }
 
-void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res) {
+void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res,
+                       bool abandoned) {
   if (a->has_timer.load()) {
     asio::post(io, [a] {  // its timeout or grace timer lives on the io thread
       if (a->timer) a->timer->cancel();
@@ -245,7 +246,7 @@ void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptR
     }
     deferred_now.fetch_sub(1);
   }
-  if (a->handle_set) {
+  if (a->handle_set && !abandoned) {
     res.was_deferred = true;
     res.reattached = a->reattached;
     res.handle = a->handle;

@@ -203,7 +203,7 @@ void Core::abandon(uint32_t job, const std::shared_ptr<Attempt>& a) {
   AttemptResult res;
   res.status = a->timed_out ? JH_STATUS_RETRY : JH_STATUS_CANCELLED;
   if (!a->timed_out) res.error = "cancelled (did not stop within the cancel grace)";
-  end_attempt(job, a, res);
+  end_attempt(job, a, res, true);
   auto next = finish_attempt(job, a->number, std::move(res), a->timed_out, a->start, Clock::now());
   if (next) enqueue(*next);
 }

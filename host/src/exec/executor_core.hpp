@@ -187,8 +187,10 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   bool cancel_if_waiting(uint32_t job, const std::shared_ptr<Attempt>& a);
   void enqueue_service(uint32_t job, std::shared_ptr<Attempt> a);
   void enqueue_services(std::vector<std::pair<uint32_t, std::shared_ptr<Attempt>>>& batch);
-  // Ends the attempt's deferral bookkeeping and timers; fills res with its handle and key.
-  void end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res);
+  // Ends the attempt's deferral bookkeeping and timers; fills res with its handle and key,
+  // unless `abandoned` (the stuck thread may still write them when its call returns).
+  void end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptResult& res,
+                   bool abandoned = false);
   bool take_deferrable_slot(uint32_t job);
   void give_back_deferrable_slot();
   void reattach(uint32_t job);
