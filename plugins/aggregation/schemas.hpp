@@ -2,10 +2,16 @@
 // and the published outputs as JSON Schema (the subset of docs/sdk.md), and a short doc.
 //
 // Both jobs also check their keys at run time (for 1.0 hosts): sql in common::run_sql_job
-// (shared with processing.sql, whose schema has the same keys with `target` optional), rollup
-// in rollup_job.cpp. A key added there must be added here too.
-// The raw strings are delimited R"json(...)json" because descriptions contain `)"`.
+// (shared with processing.sql, whose schema has the same keys with `target` optional; the
+// fragments both declare alike are in jobhost_common/sql_job_schema.hpp), rollup in
+// rollup_job.cpp. A key added there must be added here too.
+// The raw strings are delimited R"json(...)json" because descriptions contain `)"`; a
+// JOBHOST_SCHEMA_* fragment is spliced in by closing the raw string before it and reopening it
+// after it.
 #pragma once
+
+#include "jobhost_common/schema_fragments.hpp"
+#include "jobhost_common/sql_job_schema.hpp"
 
 namespace jobhost::aggregation {
 
@@ -14,40 +20,23 @@ namespace jobhost::aggregation {
 inline constexpr const char* kSqlSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file; created with its parent folders when absent",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE_CREATED R"json(,
     "sql": {
       "type": "string",
       "minLength": 1,
       "description": "SQL statements separated by ';'; the last one returns the target's rows"
     },
-    "sql_file": {
-      "type": "string",
-      "minLength": 1,
-      "description": "File holding the SQL instead of sql; {{ ... }} templates in it are expanded",
-      "examples": ["sql/gold_weather_monthly.sql"]
-    },
+    )json" JOBHOST_SCHEMA_SQL_FILE("sql/gold_weather_monthly.sql") R"json(,
     "target": {
       "type": "string",
       "minLength": 1,
       "description": "Table the last statement's rows replace atomically"
     },
-    "column_types": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "string",
-        "enum": ["TEXT", "INTEGER", "REAL", "NUMERIC", "BLOB", "text", "integer", "real", "numeric", "blob"]
-      },
-      "description": "Declared types of result columns (TEXT, INTEGER, REAL, NUMERIC, BLOB)",
-      "examples": [{"month": "TEXT", "days": "INTEGER"}]
-    }
+    )json" JOBHOST_SCHEMA_COLUMN_TYPES("Declared types of result columns",
+                                       R"json({"month": "TEXT", "days": "INTEGER"})json") R"json(
   },
   "required": ["database", "target"],
-  "oneOf": [{"required": ["sql"]}, {"required": ["sql_file"]}]
+  )json" JOBHOST_SCHEMA_SQL_ONE_OF R"json(
 })json";
 
 inline constexpr const char* kSqlOutputs = R"json({
@@ -71,12 +60,7 @@ inline constexpr const char* kSqlDoc =
 inline constexpr const char* kRollupSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE("SQLite database file") R"json(,
     "source": {
       "type": "string",
       "minLength": 1,
@@ -108,32 +92,15 @@ inline constexpr const char* kRollupSchema = R"json({
       "description": "Output column -> SQL aggregate expression (at least one), in file order",
       "examples": [{"days": "count(*)", "avg_temp_max": "avg(temp_max)"}]
     },
-    "where": {
-      "type": "string",
-      "description": "SQL filter applied before grouping",
-      "examples": ["date >= '2013-01-01'"]
-    },
-    "column_types": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "string",
-        "enum": ["TEXT", "INTEGER", "REAL", "NUMERIC", "BLOB", "text", "integer", "real", "numeric", "blob"]
-      },
-      "description": "Declared types of output columns (TEXT, INTEGER, REAL, NUMERIC, BLOB)",
-      "examples": [{"month": "TEXT", "days": "INTEGER"}]
-    }
+    )json" JOBHOST_SCHEMA_WHERE("SQL filter applied before grouping", "date >= '2013-01-01'") R"json(,
+    )json" JOBHOST_SCHEMA_COLUMN_TYPES("Declared types of output columns",
+                                       R"json({"month": "TEXT", "days": "INTEGER"})json") R"json(
   },
   "required": ["database", "source", "target", "group_by", "measures"]
 })json";
 
-inline constexpr const char* kRollupOutputs = R"json({
-  "type": "object",
-  "properties": {
-    "rows": {"type": "integer", "description": "Rows now in the target"},
-    "target": {"type": "string", "description": "The target table"}
-  },
-  "additionalProperties": false
-})json";
+// The outputs of aggregation.sql: both jobs replace `target` atomically.
+inline constexpr const char* kRollupOutputs = kSqlOutputs;
 
 inline constexpr const char* kRollupDoc =
     "Declarative GROUP BY: builds `SELECT <group_by>, <measures> FROM <source> [WHERE <where>]\n"

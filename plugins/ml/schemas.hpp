@@ -3,8 +3,12 @@
 //
 // Both jobs also check their keys at run time (common::reject_unknown_keys, for 1.0 hosts): a
 // key added to a job must be added to its allow-list and to its schema together.
-// The raw strings are delimited R"json(...)json" because descriptions contain `)"`.
+// The raw strings are delimited R"json(...)json" because descriptions contain `)"`; a
+// JOBHOST_SCHEMA_* fragment is spliced in by closing the raw string before it and reopening it
+// after it.
 #pragma once
+
+#include "jobhost_common/schema_fragments.hpp"
 
 namespace jobhost::ml {
 
@@ -13,12 +17,8 @@ namespace jobhost::ml {
 inline constexpr const char* kLinearRegressionSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file; never created (a missing file is fatal)",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE(
+        "SQLite database file; never created (a missing file is fatal)") R"json(,
     "table": {
       "type": "string",
       "minLength": 1,
@@ -54,11 +54,7 @@ inline constexpr const char* kLinearRegressionSchema = R"json({
       "default": 42,
       "description": "Shuffle seed: the split depends only on the rows and the seed"
     },
-    "where": {
-      "type": "string",
-      "description": "SQL filter on the table's rows",
-      "examples": ["date >= '2013-01-01'"]
-    }
+    )json" JOBHOST_SCHEMA_WHERE("SQL filter on the table's rows", "date >= '2013-01-01'") R"json(
   },
   "required": ["database", "table", "features", "target", "model_path"]
 })json";
@@ -83,12 +79,7 @@ inline constexpr const char* kLinearRegressionDoc =
 inline constexpr const char* kPredictSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file; it must exist",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE("SQLite database file; it must exist") R"json(,
     "table": {
       "type": "string",
       "minLength": 1,
@@ -117,11 +108,7 @@ inline constexpr const char* kPredictSchema = R"json({
       "default": "prediction",
       "description": "Name of the REAL prediction column; must not be an id column"
     },
-    "where": {
-      "type": "string",
-      "description": "SQL filter on the rows to score",
-      "examples": ["date >= '2015-01-01'"]
-    }
+    )json" JOBHOST_SCHEMA_WHERE("SQL filter on the rows to score", "date >= '2015-01-01'") R"json(
   },
   "required": ["database", "table", "model_path", "target_table"]
 })json";

@@ -2,12 +2,18 @@
 // and the published outputs as JSON Schema (the subset of docs/sdk.md), and a short doc.
 //
 // Both jobs also check their keys at run time (for 1.0 hosts): sql in common::run_sql_job
-// (shared with aggregation.sql, whose schema repeats these keys with `target` required),
+// (shared with aggregation.sql, whose schema has these keys with `target` required; the
+// fragments both declare alike are in jobhost_common/sql_job_schema.hpp),
 // validate in validate_job.cpp and, per check type, keys_by_type() in checks.cpp. A key added
 // there must be added here too. The subset cannot tie a check's keys to its `type`: the item
 // schema lists every check key, and the job refuses a key its check type does not take.
-// The raw strings are delimited R"json(...)json" because descriptions contain `)"`.
+// The raw strings are delimited R"json(...)json" because descriptions contain `)"`; a
+// JOBHOST_SCHEMA_* fragment is spliced in by closing the raw string before it and reopening it
+// after it.
 #pragma once
+
+#include "jobhost_common/schema_fragments.hpp"
+#include "jobhost_common/sql_job_schema.hpp"
 
 namespace jobhost::processing {
 
@@ -16,40 +22,23 @@ namespace jobhost::processing {
 inline constexpr const char* kSqlSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file; created with its parent folders when absent",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE_CREATED R"json(,
     "sql": {
       "type": "string",
       "minLength": 1,
       "description": "SQL statements separated by ';', run in order in one transaction"
     },
-    "sql_file": {
-      "type": "string",
-      "minLength": 1,
-      "description": "File holding the SQL instead of sql; {{ ... }} templates in it are expanded",
-      "examples": ["sql/silver_weather.sql"]
-    },
+    )json" JOBHOST_SCHEMA_SQL_FILE("sql/silver_weather.sql") R"json(,
     "target": {
       "type": "string",
       "minLength": 1,
       "description": "Table the last statement's rows replace atomically; without it nothing is materialised"
     },
-    "column_types": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "string",
-        "enum": ["TEXT", "INTEGER", "REAL", "NUMERIC", "BLOB", "text", "integer", "real", "numeric", "blob"]
-      },
-      "description": "With target: declared types of result columns (TEXT, INTEGER, REAL, NUMERIC, BLOB)",
-      "examples": [{"date": "TEXT", "precipitation": "REAL"}]
-    }
+    )json" JOBHOST_SCHEMA_COLUMN_TYPES("With target: declared types of result columns",
+                                       R"json({"date": "TEXT", "precipitation": "REAL"})json") R"json(
   },
   "required": ["database"],
-  "oneOf": [{"required": ["sql"]}, {"required": ["sql_file"]}]
+  )json" JOBHOST_SCHEMA_SQL_ONE_OF R"json(
 })json";
 
 inline constexpr const char* kSqlOutputs = R"json({
@@ -74,12 +63,7 @@ inline constexpr const char* kSqlDoc =
 inline constexpr const char* kValidateSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE("SQLite database file") R"json(,
     "table": {
       "type": "string",
       "minLength": 1,

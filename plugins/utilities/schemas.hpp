@@ -4,8 +4,12 @@
 // The schemas describe exactly what the job code reads. file_sensor, http and retention also
 // check their keys at run time (common::reject_unknown_keys, for 1.0 hosts): a key added to a
 // job must be added to its allow-list and to its schema together.
-// The raw strings are delimited R"json(...)json" because descriptions contain `)"`.
+// The raw strings are delimited R"json(...)json" because descriptions contain `)"`; a
+// JOBHOST_SCHEMA_* fragment is spliced in by closing the raw string before it and reopening it
+// after it.
 #pragma once
+
+#include "jobhost_common/schema_fragments.hpp"
 
 namespace jobhost::utilities {
 
@@ -230,12 +234,7 @@ inline constexpr const char* kHttpDoc =
 inline constexpr const char* kRetentionSchema = R"json({
   "type": "object",
   "properties": {
-    "database": {
-      "type": "string",
-      "minLength": 1,
-      "description": "SQLite database file; it must exist",
-      "examples": ["{{ params.warehouse }}"]
-    },
+    )json" JOBHOST_SCHEMA_DATABASE("SQLite database file; it must exist") R"json(,
     "table": {
       "type": "string",
       "minLength": 1,
