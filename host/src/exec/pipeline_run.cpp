@@ -122,6 +122,7 @@ class RunSteps {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::map<std::string, std::string, std::less<>> params_;
   std::vector<const JobTypeRef*> types_;
+  std::map<const JobTypeRef*, std::shared_ptr<const JobTypeRef>> shared_types_;
   DagIndex dag_;
   std::vector<bool> selected_, forced_;
   TemplateVars vars_;
@@ -329,7 +330,11 @@ ExecJob RunSteps::make_job(uint32_t i) {
   x.retry = j.retry;
   x.timeout = j.timeout;
   x.priority = j.priority;
-  const JobTypeRef* type = types_[i];  // the registry (and so the type) outlives the run
+  // A copy per job type, shared by its jobs: a call abandoned after the cancel grace may still
+  // return after the run, and the registry, are gone; the copy keeps its library mapped.
+  auto& shared = shared_types_[types_[i]];
+  if (!shared) shared = std::make_shared<const JobTypeRef>(*types_[i]);
+  std::shared_ptr<const JobTypeRef> type = shared;
   std::string scratch = req_.scratch_root + "/" + handle_.run_id + "/" + j.name;
   x.run = [type, config = configs_[i], scratch](AttemptInput& in) {
     in.scratch_dir = scratch;
