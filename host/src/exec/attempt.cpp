@@ -112,34 +112,4 @@ AttemptResult cancel_attempt(const JobTypeRef& type, const AttemptInput& in,
   });
 }
 
-void write_idempotency_key(char (&out)[40], std::string_view run_id, std::string_view job,
-                           int64_t n) {
-  // Two FNV-1a 64-bit hashes with different offsets: 128 bits, stable across platforms.
-  uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
-  auto mix = [&](unsigned char c) {
-    h1 = (h1 ^ c) * 1099511628211ull;
-    h2 = (h2 ^ c) * 1099511628211ull;
-  };
-  for (unsigned char c : run_id) mix(c);
-  mix(0xff);  // separators: ("ab","c") and ("a","bc") differ
-  for (unsigned char c : job) mix(c);
-  mix(0xff);
-  for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(static_cast<uint64_t>(n) >> (8 * i)));
-  static constexpr char kHex[] = "0123456789abcdef";
-  out[0] = 'j';
-  out[1] = 'h';
-  out[2] = '-';
-  for (int i = 0; i < 16; ++i) {
-    out[3 + i] = kHex[(h1 >> (60 - 4 * i)) & 0xf];
-    out[19 + i] = kHex[(h2 >> (60 - 4 * i)) & 0xf];
-  }
-  out[kIdempotencyKeySize] = '\0';
-}
-
-std::string idempotency_key(std::string_view run_id, std::string_view job, int64_t n) {
-  char out[40];
-  write_idempotency_key(out, run_id, job, n);
-  return std::string(out, kIdempotencyKeySize);
-}
-
 }  // namespace jobhost

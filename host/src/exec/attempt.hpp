@@ -69,12 +69,5 @@ AttemptResult poll_attempt(const JobTypeRef& type, const AttemptInput& in, std::
 AttemptResult cancel_attempt(const JobTypeRef& type, const AttemptInput& in,
                              std::string_view handle);
 
-// The idempotency key of a job's n-th attempt in a run (jh_run_info.idempotency_key): "jh-"
-// and 32 hex digits, the same on every host for the same (run id, job, n).
-inline constexpr size_t kIdempotencyKeySize = 35;
-std::string idempotency_key(std::string_view run_id, std::string_view job, int64_t n);
-// The same into `out` (NUL-terminated), without allocating: computed for every attempt.
-void write_idempotency_key(char (&out)[40], std::string_view run_id, std::string_view job,
-                           int64_t n);
 
 }  // namespace jobhost

@@ -113,7 +113,7 @@ AttemptInput Core::attempt_input(uint32_t job, int number, Attempt* a, char (&ke
     in.poll_count = a->polls;
     in.reattached = a->reattached;
   } else {
-    write_idempotency_key(key, opt.run_id, spec.name, spec.key_base + number);
+    keys.write(key, spec.name, spec.key_base + number);
     in.idempotency_key = std::string_view(key, kIdempotencyKeySize);
   }
   return in;
@@ -142,7 +142,7 @@ Core::StepResult Core::execute(uint32_t job) {
     a->start = start;
     a->started_unix_ms = unix_ms_now();
     char key[40];
-    write_idempotency_key(key, opt.run_id, spec.name, spec.key_base + attempt);
+    keys.write(key, spec.name, spec.key_base + attempt);
     a->key.assign(key, kIdempotencyKeySize);
     if (spec.timeout) {
       a->deadline_unix_ms = a->started_unix_ms + spec.timeout->count();
@@ -515,6 +515,7 @@ Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObse
     : core_(std::make_shared<Core>()) {
   core_->jobs = std::move(jobs);
   core_->opt = std::move(options);
+  core_->keys = IdempotencyKeys(core_->opt.run_id);
   core_->observer = observer;
   core_->hold_release = observer && observer->holds_release();
   core_->rt = std::vector<Runtime>(core_->jobs.size());

@@ -57,7 +57,7 @@ struct ExecJob {
     int from_try = 0;  // the try that started it
   };
   std::optional<Reattach> reattach;
-  // Attempt n's idempotency key is idempotency_key(run_id, name, key_base + n) (attempt.hpp):
+  // Attempt n's idempotency key is IdempotencyKeys(run_id)(name, key_base + n):
   // key_base counts the job's attempts in earlier tries, so keys never repeat across tries.
   int64_t key_base = 0;
 };

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "exec/executor.hpp"
+#include "exec/idempotency_key.hpp"
 
 namespace jobhost {
 
@@ -71,6 +72,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::vector<ExecJob> jobs;
   std::vector<Runtime> rt;
   ExecOptions opt;
+  IdempotencyKeys keys;  // of opt.run_id
   ExecutionObserver* observer = nullptr;
   bool hold_release = false;  // observer->holds_release(), read once
   // Built on the first input lookup: most pipelines never look one up.
