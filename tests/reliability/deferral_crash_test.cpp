@@ -236,22 +236,28 @@ TEST_CASE("deferral: a cancel() that never returns is abandoned after the cancel
   CHECK(took < std::chrono::seconds(30));  // not the cancel()'s 60 s
 }
 
+// One remote job `r` in pipeline `name`, started by `jobhost <command...>`, killed with SIGKILL
+// once it waits deferred; then its remote work is done. Returns the plugin options for reruns.
+std::string kill_while_one_deferred(const TempDir& dir, const std::string& name,
+                                    std::vector<std::string> command) {
+  const std::string opts = plugin_dir(dir);
+  write_file(dir.str("p.toml"),
+             "[pipeline]\nname = \"" + name + "\"\n" +
+                 job("r", "defer.remote", "delay_ms = 20, starts_file = 'starts.txt', done_file = 'done'"));
+  for (const char* a : {"--date", kDate.c_str(), "--plugin-path", "plug", "--state", "state.db"})
+    command.emplace_back(a);
+  ChildProcess host(dir.str(), command, dir.str("out1.txt"), dir.str("err1.txt"));
+  REQUIRE(count_in_state(wait_until_deferred(dir, name, 1, host), "deferred") == 1);
+  host.kill(SIGKILL);
+  host.wait();
+  write_file(dir.str("done"), "");
+  return opts;
+}
+
 TEST_CASE("deferral crash: --force after kill -9 starts new remote work under a new key",
           "[reliability][deferral]") {
   TempDir dir;
-  const std::string opts = plugin_dir(dir);
-  write_file(dir.str("p.toml"),
-             "[pipeline]\nname = \"forced\"\n" +
-                 job("r", "defer.remote", "delay_ms = 20, starts_file = 'starts.txt', done_file = 'done'"));
-  {
-    ChildProcess host(dir.str(), {"run", "p.toml", "--date", kDate, "--plugin-path", "plug",
-                                  "--state", "state.db"},
-                      dir.str("out1.txt"), dir.str("err1.txt"));
-    REQUIRE(count_in_state(wait_until_deferred(dir, "forced", 1, host), "deferred") == 1);
-    host.kill(SIGKILL);
-    host.wait();
-  }
-  write_file(dir.str("done"), "");
+  const std::string opts = kill_while_one_deferred(dir, "forced", {"run", "p.toml"});
   auto r = run_cli("run p.toml --force --date " + kDate + " --json" + opts, dir);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -265,19 +271,7 @@ TEST_CASE("deferral crash: --force after kill -9 starts new remote work under a 
 TEST_CASE("deferral crash: run-job again after kill -9 re-attaches (an engine retrying its task)",
           "[reliability][deferral]") {
   TempDir dir;
-  const std::string opts = plugin_dir(dir);
-  write_file(dir.str("p.toml"),
-             "[pipeline]\nname = \"task\"\n" +
-                 job("r", "defer.remote", "delay_ms = 20, starts_file = 'starts.txt', done_file = 'done'"));
-  {
-    ChildProcess host(dir.str(), {"run-job", "p.toml", "r", "--date", kDate, "--plugin-path",
-                                  "plug", "--state", "state.db"},
-                      dir.str("out1.txt"), dir.str("err1.txt"));
-    REQUIRE(count_in_state(wait_until_deferred(dir, "task", 1, host), "deferred") == 1);
-    host.kill(SIGKILL);
-    host.wait();
-  }
-  write_file(dir.str("done"), "");
+  const std::string opts = kill_while_one_deferred(dir, "task", {"run-job", "p.toml", "r"});
   auto r = run_cli("run-job p.toml r --date " + kDate + " --json" + opts, dir);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

@@ -189,6 +189,21 @@ Millis run_grace(const Args& args) {
   return Millis(5000);
 }
 
+// A limit from the option, else the pipeline, else the host config; 0 when none says.
+int limit(const Args& args, const char* option, std::optional<int> pipeline,
+          std::optional<int> host) {
+  if (auto v = args.value(option)) {
+    int n = 0;
+    try {
+      n = std::stoi(*v);
+    } catch (...) {
+    }
+    if (n < 1) throw UsageError(std::string(option) + " must be a positive integer");
+    return n;
+  }
+  return pipeline.value_or(host.value_or(0));
+}
+
 int run_common(const Args& args, const std::string& file, std::vector<std::string> only,
                std::vector<std::string> force_jobs, const std::string& date,
                bool reattach_forced = false) {
@@ -208,30 +223,8 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
     if (eq == std::string::npos || eq == 0) throw UsageError("--param needs KEY=VALUE, got '" + p + "'");
     req.param_overrides.emplace_back(p.substr(0, eq), p.substr(eq + 1));
   }
-  if (auto v = args.value("--max-parallel")) {
-    try {
-      req.max_parallel = std::stoi(*v);
-    } catch (...) {
-      req.max_parallel = 0;
-    }
-    if (req.max_parallel < 1) throw UsageError("--max-parallel must be a positive integer");
-  } else if (spec.max_parallel) {
-    req.max_parallel = *spec.max_parallel;
-  } else if (host.max_parallel) {
-    req.max_parallel = *host.max_parallel;
-  }
-  if (auto v = args.value("--max-deferred")) {
-    try {
-      req.max_deferred = std::stoi(*v);
-    } catch (...) {
-      req.max_deferred = 0;
-    }
-    if (req.max_deferred < 1) throw UsageError("--max-deferred must be a positive integer");
-  } else if (spec.max_deferred) {
-    req.max_deferred = *spec.max_deferred;
-  } else if (host.max_deferred) {
-    req.max_deferred = *host.max_deferred;
-  }
+  req.max_parallel = limit(args, "--max-parallel", spec.max_parallel, host.max_parallel);
+  req.max_deferred = limit(args, "--max-deferred", spec.max_deferred, host.max_deferred);
   req.cancel_grace = run_grace(args);
   req.only = std::move(only);
   req.force = args.flag("--force");
