@@ -60,24 +60,6 @@ std::optional<JobOutputRef> parse_job_output(std::string_view v) {
 }
 
 namespace {
-bool node_uses_job_outputs(const toml::node& node) {
-  if (auto* s = node.as_string()) {
-    for (auto& v : template_variables(s->get(), nullptr))
-      if (v.rfind("jobs.", 0) == 0) return true;
-  } else if (auto* t = node.as_table()) {
-    for (auto& [k, v] : *t)
-      if (node_uses_job_outputs(v)) return true;
-  } else if (auto* a = node.as_array()) {
-    for (auto& v : *a)
-      if (node_uses_job_outputs(v)) return true;
-  }
-  return false;
-}
-}  // namespace
-
-bool uses_job_outputs(const toml::table& table) { return node_uses_job_outputs(table); }
-
-namespace {
 void collect_job_output_uses(const toml::node& node, std::vector<JobOutputUse>& out) {
   if (auto* s = node.as_string()) {
     for (auto& v : template_variables(s->get(), nullptr))
@@ -106,15 +88,14 @@ std::string expand_template(std::string_view text, const TemplateVars& vars) {
           out += it->second;
           return;
         }
-        if (v.substr(0, 5) == "jobs.") {
+        if (auto ref = parse_job_output(v)) {
           if (vars.keep_job_outputs) {
             out += "{{ ";
             out += v;
             out += " }}";
             return;
           }
-          auto ref = parse_job_output(v);
-          if (ref && vars.job_output) {
+          if (vars.job_output) {
             auto value = vars.job_output(ref->job, ref->key);
             if (!value)
               throw std::runtime_error("'{{ " + std::string(v) + " }}': job '" + ref->job +

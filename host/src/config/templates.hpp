@@ -13,7 +13,8 @@ namespace jobhost {
 
 struct TemplateVars {
   std::map<std::string, std::string, std::less<>> values;  // "params.x", "run.id", ...
-  // True when the run starts: {{ jobs.* }} placeholders stay as they are, for the job's start.
+  // True when the run starts: {{ jobs.NAME.outputs.KEY }} placeholders stay as they are, for
+  // the job's start (a malformed {{ jobs.* }} is an unknown variable, as ever).
   bool keep_job_outputs = false;
   // When the job starts: the value of {{ jobs.NAME.outputs.KEY }} (upstream job, key).
   std::function<std::optional<std::string>(std::string_view job, std::string_view key)> job_output;
@@ -25,8 +26,7 @@ struct JobOutputRef {
   std::string job, key;
 };
 std::optional<JobOutputRef> parse_job_output(std::string_view variable);
-// Whether any string in the table holds a {{ jobs.* }} placeholder.
-bool uses_job_outputs(const toml::table& table);
+
 // Every {{ jobs.NAME.outputs.KEY }} in the table's strings, with the string that holds it
 // (for its source position). Malformed jobs.* variables are left to the loader's checks.
 struct JobOutputUse {

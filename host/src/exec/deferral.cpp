@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "exec/executor_core.hpp"
+#include "state/clock.hpp"
 
 namespace jobhost {
 
@@ -17,13 +18,9 @@ namespace {
 Clock::time_point wake_bucket(Clock::time_point at) {
   return std::chrono::ceil<std::chrono::milliseconds>(at);
 }
-
-int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
+
+using state::now_unix_ms;
 
 Core::StepResult Core::after_call(uint32_t job, const std::shared_ptr<Attempt>& a,
                                   AttemptResult&& res) {
@@ -52,14 +49,9 @@ void Core::defer(uint32_t job, const std::shared_ptr<Attempt>& a, Millis delay,
   auto& r = rt[job];
   if (!a->deferred) {
     a->deferred = true;
-    {
-      std::lock_guard lock(deferred_mu);
-      deferred_attempts[job] = a;
-    }
-    size_t now = deferred_now.fetch_add(1) + 1;
-    size_t peak = peak_deferred.load();
-    while (now > peak && !peak_deferred.compare_exchange_weak(peak, now)) {
-    }
+    std::lock_guard lock(deferred_mu);
+    deferred_attempts[job] = a;
+    peak_deferred = std::max(peak_deferred, deferred_attempts.size());
   }
   r.state.store(static_cast<int>(JobState::deferred), std::memory_order_release);
   a->wake_at = Clock::now() + delay;
@@ -73,7 +65,7 @@ void Core::defer(uint32_t job, const std::shared_ptr<Attempt>& a, Millis delay,
     d.handle = a->handle;
     d.key = a->key;
     d.started_unix_ms = a->started_unix_ms;
-    d.next_poll_unix_ms = unix_ms_now() + delay.count();
+    d.next_poll_unix_ms = now_unix_ms() + delay.count();
     d.polls = a->polls;
     d.handle_changed = handle_changed && hold_release;
     d.reattached_from_try = reattached_from_try;
@@ -240,11 +232,8 @@ void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptR
     });
   }
   if (a->deferred) {
-    {
-      std::lock_guard lock(deferred_mu);
-      deferred_attempts.erase(job);
-    }
-    deferred_now.fetch_sub(1);
+    std::lock_guard lock(deferred_mu);
+    deferred_attempts.erase(job);
   }
   if (a->handle_set && !abandoned) {
     res.was_deferred = true;
@@ -291,7 +280,7 @@ void Core::reattach(uint32_t job) {
   auto a = std::make_shared<Attempt>();
   a->number = from.attempt;
   a->started_unix_ms = from.started_unix_ms;
-  const int64_t now_unix = unix_ms_now();
+  const int64_t now_unix = now_unix_ms();
   a->start = Clock::now() - Millis(std::max<int64_t>(0, now_unix - from.started_unix_ms));
   a->handle = from.handle;
   a->key = from.key;

@@ -3,6 +3,7 @@
 
 #include "exec/executor_core.hpp"
 #include "exec/retry_policy.hpp"
+#include "state/clock.hpp"
 #include "exec/trigger_rules.hpp"
 
 namespace jobhost {
@@ -16,13 +17,7 @@ bool ExecResult::ok() const {
 
 using Core = Executor::Core;
 
-namespace {
-int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
+using state::now_unix_ms;
 
 double Core::unit_random() {
   if (opt.unit_random) return opt.unit_random();
@@ -134,13 +129,14 @@ Core::StepResult Core::execute(uint32_t job) {
   if (observer) observer->on_attempt_start(job, attempt);
   spdlog::debug("[{} {}] attempt {} started", opt.run_id, spec.name, attempt);
 
+  const int64_t started_unix_ms = now_unix_ms();
   // Only a timeout or a deferral needs per-attempt shared state (timers may outlive the call).
   std::shared_ptr<Attempt> a;
   if (spec.timeout || spec.poll) {
     a = std::make_shared<Attempt>();
     a->number = attempt;
     a->start = start;
-    a->started_unix_ms = unix_ms_now();
+    a->started_unix_ms = started_unix_ms;
     char key[40];
     keys.write(key, spec.name, spec.key_base + attempt);
     a->key.assign(key, kIdempotencyKeySize);
@@ -151,7 +147,7 @@ Core::StepResult Core::execute(uint32_t job) {
   }
   char key[40];
   AttemptInput in = attempt_input(job, attempt, a.get(), key);
-  if (!a) in.started_unix_ms = unix_ms_now();
+  in.started_unix_ms = started_unix_ms;
 
   AttemptResult res;
   try {
@@ -165,22 +161,18 @@ Core::StepResult Core::execute(uint32_t job) {
 }
 
 void Core::arm_timeout(uint32_t job, const std::shared_ptr<Attempt>& a, Millis timeout) {
-  auto self = shared_from_this();
-  auto expire = [self, a, job] {
-    a->timer->async_wait([self, a, job](boost::system::error_code ec) {
-      int p = a->phase.load();
-      if (ec || p == Attempt::done || p == Attempt::abandoned) return;
-      a->timed_out = true;
-      a->cancel = true;
-      // A deferred attempt gets its cancel() call on a worker; a call in progress is asked to
-      // stop (cooperative) and abandoned if it ignores that for the grace.
-      if (!self->cancel_if_waiting(job, a)) self->arm_grace(job, a);
-    });
-  };
   // Created here, on the worker that starts the attempt, before anything else can touch it.
   a->has_timer = true;
   a->timer.emplace(io, timeout);
-  expire();
+  a->timer->async_wait([self = shared_from_this(), a, job](boost::system::error_code ec) {
+    int p = a->phase.load();
+    if (ec || p == Attempt::done || p == Attempt::abandoned) return;
+    a->timed_out = true;
+    a->cancel = true;
+    // A deferred attempt gets its cancel() call on a worker; a call in progress is asked to
+    // stop (cooperative) and abandoned if it ignores that for the grace.
+    if (!self->cancel_if_waiting(job, a)) self->arm_grace(job, a);
+  });
 }
 
 void Core::arm_grace(uint32_t job, const std::shared_ptr<Attempt>& a) {
@@ -576,7 +568,10 @@ ExecResult Executor::run() {
 
   ExecResult result;
   result.cancelled = static_cast<CancelReason>(c.cancel_reason.load());
-  result.peak_deferred = c.peak_deferred.load();
+  {
+    std::lock_guard lock(c.deferred_mu);
+    result.peak_deferred = c.peak_deferred;
+  }
   result.jobs.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     JobOutcome o = std::move(c.rt[i].outcome);

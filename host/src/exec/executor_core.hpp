@@ -48,7 +48,7 @@ struct Attempt {
   Clock::time_point start{};         // when run() was first called
   int64_t started_unix_ms = 0;
   int64_t deadline_unix_ms = 0;      // 0: no timeout
-  bool deferred = false;             // counted in Core::deferred_now
+  bool deferred = false;             // in Core::deferred_attempts
   bool handle_set = false;           // returned DEFERRED at least once: `handle` is its work
   bool reattached = false;
   uint32_t polls = 0;
@@ -128,8 +128,7 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   // Attempts deferred now, for cancellation (after io: their timers go first).
   std::mutex deferred_mu;
   std::unordered_map<uint32_t, std::shared_ptr<Attempt>> deferred_attempts;
-  std::atomic<size_t> deferred_now{0};
-  std::atomic<size_t> peak_deferred{0};
+  size_t peak_deferred = 0;  // most deferred_attempts at once; guarded by deferred_mu
 
   std::mutex random_mu;
   std::mt19937_64 prng{0x6a6f62686f7374ull};

@@ -244,7 +244,7 @@ void RunSteps::define(uint32_t i, const std::string& run_id) {
     def += os.str();
   }
   hashes_[i] = content_hash(def);
-  configs_[i].uses_job_outputs = uses_job_outputs(*config);
+  configs_[i].uses_job_outputs = !job_output_uses(*config).empty();
   configs_[i].defined = std::move(config);
 }
 
@@ -335,23 +335,18 @@ ExecJob RunSteps::make_job(uint32_t i) {
   auto& shared = shared_types_[types_[i]];
   if (!shared) shared = std::make_shared<const JobTypeRef>(*types_[i]);
   std::shared_ptr<const JobTypeRef> type = shared;
-  std::string scratch = req_.scratch_root + "/" + handle_.run_id + "/" + j.name;
-  x.run = [type, config = configs_[i], scratch](AttemptInput& in) {
-    in.scratch_dir = scratch;
-    return config.with(in, [&](AttemptInput& i) { return run_attempt(*type, i); });
+  // Each entry of the job type (run, poll, cancel: `handle...` is empty or the handle) gets the
+  // job's scratch folder and its config as of the call.
+  auto entry = [type, config = configs_[i],
+                scratch = req_.scratch_root + "/" + handle_.run_id + "/" + j.name](auto call) {
+    return [type, config, scratch, call](AttemptInput& in, auto... handle) {
+      in.scratch_dir = scratch;
+      return config.with(in, [&](AttemptInput& i) { return call(*type, i, handle...); });
+    };
   };
-  if (type->can_defer) {
-    x.poll = [type, config = configs_[i], scratch](AttemptInput& in, std::string_view handle) {
-      in.scratch_dir = scratch;
-      return config.with(in, [&](AttemptInput& i) { return poll_attempt(*type, i, handle); });
-    };
-  }
-  if (type->can_cancel) {
-    x.cancel_remote = [type, config = configs_[i], scratch](AttemptInput& in, std::string_view handle) {
-      in.scratch_dir = scratch;
-      return config.with(in, [&](AttemptInput& i) { return cancel_attempt(*type, i, handle); });
-    };
-  }
+  x.run = entry(&run_attempt);
+  if (type->can_defer) x.poll = entry(&poll_attempt);
+  if (type->can_cancel) x.cancel_remote = entry(&cancel_attempt);
   auto prior = handle_.prior.find(j.name);
   if (prior != handle_.prior.end()) x.key_base = prior->second.counted_attempts;
   return x;

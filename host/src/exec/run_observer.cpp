@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "state/clock.hpp"
+
 namespace jobhost {
 
 void RunObserver::on_attempt_start(uint32_t job, int attempt) {
@@ -49,8 +51,7 @@ void RunObserver::on_attempt_deferred(uint32_t job, const Deferral& d,
   // The first deferral of an attempt is news; every later poll is not.
   const auto level = d.polls == 0 || d.reattached_from_try ? spdlog::level::info : spdlog::level::debug;
   if (req_.log_state_changes && spdlog::should_log(level)) {
-    const int64_t in_ms = std::max<int64_t>(0, d.next_poll_unix_ms - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::system_clock::now().time_since_epoch()).count());
+    const int64_t in_ms = std::max<int64_t>(0, d.next_poll_unix_ms - state::now_unix_ms());
     spdlog::log(level, "[{} {}] deferred (attempt {}{}, handle '{}'): next poll in {} ms",
                 report_.run_id, name(job), d.attempt,
                 d.reattached_from_try ? ", re-attached" : "",

@@ -80,7 +80,7 @@ void read_extra(const boost::json::object* x, AttemptRow& r) {
   r.moved_to = 0;
   if (!x) {
     // Before schema v6 a lost attempt was marked by its error text alone.
-    r.lost = r.state == "failed" && r.error == "host lost";
+    r.lost = r.state == "failed" && r.error == kHostLost;
     return;
   }
   if (auto* v = x->if_contains("key")) r.key = text_of(*v);

@@ -43,6 +43,8 @@ struct AttemptEntry {
 
 // State texts of entries that are not job states: an attempt taken over by a later try.
 inline constexpr const char* kMovedState = "reattached";
+// The error of an attempt recorded failed because its host was lost.
+inline constexpr const char* kHostLost = "host lost";
 
 // An entry's place in the log: (log row id << kSeqPositionBits) + position in the row. Orders
 // entries across runs. The writer starts a new row before a row's positions run out.

@@ -131,6 +131,14 @@ class SqliteRunStore final : public RunStore {
     return found;
   }
 
+  // The out-of-line part of a change about a deferred attempt.
+  static std::unique_ptr<Change::Payload> deferral_payload(const DeferredAttempt& d) {
+    auto p = std::make_unique<Change::Payload>();
+    p->has_deferral = true;
+    p->deferral = d;
+    return p;
+  }
+
   // A change about one job of one try, stamped now. The run id is not copied here: the
   // writer interns it in submit().
   static Change job_change(Change::Kind kind, int try_number, const std::string& job) {
@@ -169,14 +177,14 @@ class SqliteRunStore final : public RunStore {
     c.state = state;
     c.text = error;
     c.duration_ms = duration_ms;
-    if (!metrics.empty() || !outputs.empty() || deferred) {
+    if (deferred) {
+      c.payload = deferral_payload(*deferred);
+    } else if (!metrics.empty() || !outputs.empty()) {
       c.payload = std::make_unique<Change::Payload>();
+    }
+    if (c.payload) {
       c.payload->metrics = metrics;
       c.payload->outputs = outputs;
-      if (deferred) {
-        c.payload->has_deferral = true;
-        c.payload->deferral = *deferred;
-      }
     }
     c.fn = fn;  // run after the commit that writes this change
     c.context = context;
@@ -199,9 +207,7 @@ class SqliteRunStore final : public RunStore {
                     std::function<void()> then) override {
     Change c = job_change(Change::Kind::deferred, try_number, job);
     c.attempt = d.attempt;
-    c.payload = std::make_unique<Change::Payload>();
-    c.payload->has_deferral = true;
-    c.payload->deferral = d;
+    c.payload = deferral_payload(d);
     c.payload->moved_from_try = moved_from_try;
     c.callback = std::move(then);
     writer_.submit(std::move(c), run_id);
@@ -211,9 +217,7 @@ class SqliteRunStore final : public RunStore {
                 const DeferredAttempt& d) override {
     Change c = job_change(Change::Kind::lost, d.try_number, job);
     c.attempt = d.attempt;
-    c.payload = std::make_unique<Change::Payload>();
-    c.payload->has_deferral = true;
-    c.payload->deferral = d;
+    c.payload = deferral_payload(d);
     writer_.submit(std::move(c), run_id);
   }
 
@@ -304,7 +308,7 @@ class SqliteRunStore final : public RunStore {
     for (auto& a : attempts) {
       if (!is_running(a)) continue;
       a.state = to_string(JobState::failed);
-      a.error = "host lost";
+      a.error = kHostLost;
       a.ended_ms = now;
       a.lost = true;
       AttemptEntry e{.try_number = a.try_number, .job = a.job, .attempt = a.attempt,

@@ -377,7 +377,7 @@ void StoreWriter::apply(const Change& c) {
       e.state = to_string(JobState::failed);
       e.started_ms = d.started_ms;
       e.ended_ms = c.at_ms;
-      e.error = "host lost";
+      e.error = kHostLost;
       e.config_hash = d.config_hash;
       e.key = d.key;
       e.handle = &d.handle;
