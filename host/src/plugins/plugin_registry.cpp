@@ -83,28 +83,28 @@ std::string loader_reason(std::string_view what, const std::filesystem::path& fi
 // Offset just past a member: a struct declared smaller than that lacks the member.
 #define JH_END_OF(type, member) (offsetof(type, member) + sizeof(((type*)nullptr)->member))
 
+// A declared schema, or null; a SchemaError names which one was bad.
+std::shared_ptr<const ConfigSchema> declared_schema(const char* json, const char* which) {
+  if (!json) return nullptr;
+  try {
+    return ConfigSchema::parse(json);
+  } catch (const SchemaError& e) {
+    throw SchemaError(std::string(which) + ": " + e.what());
+  }
+}
 }  // namespace
 
 void JobTypeRef::read_abi_1_1() {
   const jh_job_type* t = type;
-  auto text = [](const char* s) { return s ? std::string(s) : std::string(); };
   can_defer = JH_HAS(jh_job_type, t, poll) && t->poll != nullptr;
   can_cancel = can_defer && JH_HAS(jh_job_type, t, cancel) && t->cancel != nullptr;
   const uint32_t flags = JH_HAS(jh_job_type, t, flags) ? t->flags : 0;
   can_reattach = can_defer && (flags & JH_JOB_NO_REATTACH) == 0;
-  if (JH_HAS(jh_job_type, t, doc)) doc = text(t->doc);
-  try {
-    if (JH_HAS(jh_job_type, t, config_schema) && t->config_schema)
-      config_schema = ConfigSchema::parse(t->config_schema);
-  } catch (const SchemaError& e) {
-    throw SchemaError(std::string("config_schema: ") + e.what());
-  }
-  try {
-    if (JH_HAS(jh_job_type, t, outputs_schema) && t->outputs_schema)
-      outputs_schema = ConfigSchema::parse(t->outputs_schema);
-  } catch (const SchemaError& e) {
-    throw SchemaError(std::string("outputs_schema: ") + e.what());
-  }
+  if (JH_HAS(jh_job_type, t, doc)) doc = safe(t->doc);
+  if (JH_HAS(jh_job_type, t, config_schema))
+    config_schema = declared_schema(t->config_schema, "config_schema");
+  if (JH_HAS(jh_job_type, t, outputs_schema))
+    outputs_schema = declared_schema(t->outputs_schema, "outputs_schema");
 }
 
 PluginRegistry::PluginRegistry(PluginLoadOptions options) : options_(options) {}
