@@ -7,13 +7,15 @@
 #include <thread>
 #include <vector>
 
-#include "duration.hpp"
+#include "jobhost_common/duration.hpp"
 #include "jobhost_common/config_keys.hpp"
 #include "jobhost_common/job_errors.hpp"
 #include "jobs.hpp"
 
 namespace jobhost::utilities {
 namespace {
+using common::config_duration;
+using common::format_duration;
 
 using Clock = std::chrono::steady_clock;
 

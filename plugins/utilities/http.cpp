@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "duration.hpp"
+#include "jobhost_common/duration.hpp"
 #include "http_client.hpp"
 #include "jobhost_common/atomic_file.hpp"
 #include "jobhost_common/config_keys.hpp"
@@ -20,6 +20,7 @@
 
 namespace jobhost::utilities {
 namespace {
+using common::config_duration;
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,4 +1,4 @@
-// Durations in job config: "250ms", "5s", "1.5m", "1h", "1d", or a plain number of seconds
+// Durations in job config (shared by utilities and the engine connectors): "250ms", "5s", "1.5m", "1h", "1d", or a plain number of seconds
 // (the units of the host's `format: "duration"`, so a schema-checked value also parses here).
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <jobhost/sdk.hpp>
 #include <string>
 
-namespace jobhost::utilities {
+namespace jobhost::common {
 
 // The duration at config key `key`, or `fallback` when absent. FatalError naming the key
 // when it is malformed or negative.
@@ -16,4 +16,4 @@ std::chrono::milliseconds config_duration(const Context& ctx, const std::string&
 // "1h", "5s", "250ms" (whole units), otherwise "<n> ms".
 std::string format_duration(std::chrono::milliseconds d);
 
-}  // namespace jobhost::utilities
+}  // namespace jobhost::common

@@ -1,9 +1,9 @@
-#include "duration.hpp"
+#include "jobhost_common/duration.hpp"
 
 #include <cmath>
 #include <cstdlib>
 
-namespace jobhost::utilities {
+namespace jobhost::common {
 
 std::chrono::milliseconds config_duration(const Context& ctx, const std::string& key,
                                           std::chrono::milliseconds fallback) {
@@ -52,4 +52,4 @@ std::string format_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + "ms";
 }
 
-}  // namespace jobhost::utilities
+}  // namespace jobhost::common
