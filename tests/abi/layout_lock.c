@@ -72,6 +72,24 @@ JH_AT(jh_secrets_v1, struct_size, 0);
 JH_AT(jh_secrets_v1, reserved0, 4);
 JH_AT(jh_secrets_v1, get, 8);
 
+JH_LOCK(sizeof(jh_connections_v1) == 16);
+JH_AT(jh_connections_v1, struct_size, 0);
+JH_AT(jh_connections_v1, reserved0, 4);
+JH_AT(jh_connections_v1, get_json, 8);
+
+JH_LOCK(sizeof(jh_connection_type) == 40);
+JH_AT(jh_connection_type, struct_size, 0);
+JH_AT(jh_connection_type, reserved0, 4);
+JH_AT(jh_connection_type, name, 8);
+JH_AT(jh_connection_type, summary, 16);
+JH_AT(jh_connection_type, schema, 24);
+JH_AT(jh_connection_type, test, 32);
+
+JH_LOCK(sizeof(jh_connection_types_v1) == 16);
+JH_AT(jh_connection_types_v1, struct_size, 0);
+JH_AT(jh_connection_types_v1, count, 4);
+JH_AT(jh_connection_types_v1, types, 8);
+
 JH_LOCK(sizeof(jh_run_info) == 152);
 JH_AT(jh_run_info, struct_size, 0);
 JH_AT(jh_run_info, attempt, 4);

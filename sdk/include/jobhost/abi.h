@@ -214,6 +214,43 @@ typedef struct jh_secrets_v1 {
   jh_result(JH_CALL *get)(jh_job_ctx *ctx, jh_str name, char *buf, uint64_t cap, uint64_t *len);
 } jh_secrets_v1;
 
+/* Extension "jobhost.connections/1" (host): the connections of the host config
+ * ([connections.NAME] in jobhost.toml), for connector job types. Secrets appear in them only
+ * by name (keys ending in "_secret"); resolve those through JH_EXT_SECRETS. */
+#define JH_EXT_CONNECTIONS "jobhost.connections/1"
+typedef struct jh_connections_v1 {
+  uint32_t struct_size;
+  uint32_t reserved0;
+  /* The connection's table as a JSON object, with "name" and "type" included. Same buffer
+   * contract as config_string; JH_E_MISSING when there is no such connection. ctx may be
+   * NULL (e.g. in a connection type's test()). [thread-safe] */
+  jh_result(JH_CALL *get_json)(jh_job_ctx *ctx, jh_str name, char *buf, uint64_t cap,
+                               uint64_t *len);
+} jh_connections_v1;
+
+/* Extension "jobhost.connection_types/1" (plugin, through jh_plugin.get_extension): the
+ * connection types a connector plugin understands, e.g. "airflow". The host checks every
+ * [connections.NAME] of that type against `schema` (the subset of config_schema) and runs
+ * `test` for `jobhost connections test NAME`. */
+#define JH_EXT_CONNECTION_TYPES "jobhost.connection_types/1"
+typedef struct jh_connection_type {
+  uint32_t struct_size; /* sizeof(jh_connection_type) as compiled by the PLUGIN */
+  uint32_t reserved0;
+  const char *name;     /* the value of `type` in [connections.NAME] */
+  const char *summary;  /* one line */
+  const char *schema;   /* JSON Schema of the table (name and type excluded); may be NULL */
+  /* Checks that the engine is reachable and the credentials work, within a few request
+   * timeouts. Return JH_STATUS_OK, or another status with set_error(ctx, reason). ctx is
+   * valid for log, set_error, is_cancelled and the extensions only. [main-thread] */
+  jh_status(JH_CALL *test)(const struct jh_connection_type *self, const jh_host *host,
+                           jh_job_ctx *ctx, jh_str connection);
+} jh_connection_type;
+typedef struct jh_connection_types_v1 {
+  uint32_t struct_size;
+  uint32_t count;
+  const jh_connection_type *const *types; /* count pointers */
+} jh_connection_types_v1;
+
 /* Facts about one attempt; borrowed for the duration of run(). */
 typedef struct jh_run_info {
   uint32_t struct_size;

@@ -591,6 +591,12 @@ inline Hooks& hooks() {
   static Hooks h;
   return h;
 }
+// The plugin's jh_plugin.get_extension (JOBHOST_PLUGIN_GET_EXTENSION), e.g. connection types.
+using ExtensionFn = const void*(JH_CALL*)(const char* id);
+inline ExtensionFn& extension_hook() {
+  static ExtensionFn fn = nullptr;
+  return fn;
+}
 
 inline int32_t JH_CALL init_trampoline(const jh_host*, char* err, uint32_t cap) {
   std::string error;
@@ -646,6 +652,7 @@ const jh_plugin* make_plugin(const char* name, const char* version, const char* 
     p.job_types = storage.pointers;
     p.init = hooks().init ? &init_trampoline : nullptr;
     p.shutdown = hooks().shutdown ? &shutdown_trampoline : nullptr;
+    p.get_extension = extension_hook();
     return &p;
   }();
   return plugin;
@@ -664,6 +671,13 @@ const jh_plugin* make_plugin(const char* name, const char* version, const char* 
 #define JOBHOST_PLUGIN_HOOKS(init_fn, shutdown_fn)                                         \
   static const bool jobhost_plugin_hooks_set_ =                                            \
       (::jobhost::detail::hooks() = ::jobhost::detail::Hooks{init_fn, shutdown_fn}, true);
+
+// JOBHOST_PLUGIN_GET_EXTENSION(fn): the plugin's extensions (jh_plugin.get_extension), in the
+// same file as JOBHOST_PLUGIN. `const void* JH_CALL fn(const char* id)` returns the extension's
+// struct for an id it knows (e.g. JH_EXT_CONNECTION_TYPES), else NULL.
+#define JOBHOST_PLUGIN_GET_EXTENSION(fn)                                                   \
+  static const bool jobhost_plugin_extension_set_ =                                        \
+      (::jobhost::detail::extension_hook() = (fn), true);
 
 // JOBHOST_PLUGIN(name, version, description, JOBHOST_JOB(...)...): defines the entry symbol.
 // Use it in exactly one source file of the plugin.

@@ -53,6 +53,12 @@ int abi_c_names(void) {
   const char *sym = JH_PLUGIN_ENTRY_SYMBOL;
   jh_str lit = JH_STR("literal");
   jh_status deferred = JH_STATUS_DEFERRED;
+  jh_connections_v1 connections = {sizeof(jh_connections_v1), 0, NULL};
+  jh_connection_type ctype = {sizeof(jh_connection_type), 0, "x", "y", NULL, NULL};
+  const jh_connection_type *ctypes[1] = {&ctype};
+  jh_connection_types_v1 ctypes_ext = {sizeof(jh_connection_types_v1), 1, ctypes};
+  const char *ext2 = JH_EXT_CONNECTIONS, *ext3 = JH_EXT_CONNECTION_TYPES;
   return (int)(entry != NULL) + (int)secrets.struct_size + t + r + l + s + (ext != sym) +
+         (int)connections.struct_size + (int)ctypes_ext.count + (ext2 != ext3) +
          (int)lit.size + deferred + (int)JH_MAX_HANDLE_BYTES + JH_HAS(jh_job_type, &kType, poll);
 }
