@@ -38,6 +38,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"runs", {cmd_runs, "list recent runs, newest first"}},
       {"show", {cmd_show, "show one run: every job's state, attempts, duration, error"}},
       {"history", {cmd_history, "a job's recent attempts: durations p50/p95, failure rate"}},
+      {"connections", {cmd_connections, "list the host config's connections; test one"}},
   };
   return table;
 }

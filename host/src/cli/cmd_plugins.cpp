@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/job_type_json.hpp"
 #include "cli/common.hpp"
+#include "config/config_schema.hpp"
 #include "plugins/plugin_registry.hpp"
 
 namespace jobhost::cli {
@@ -19,6 +20,17 @@ Plugins are searched in --plugin-path, $JOBHOST_PLUGIN_PATH, the host config's p
 and <exe dir>/../lib/jobhost/plugins.
 )";
 
+boost::json::array connection_types_json(const PluginRegistry& reg, const PluginInfo& p) {
+  boost::json::array out;
+  for (auto& name : p.connection_types) {
+    const ConnectionTypeRef* t = reg.find_connection_type(name);
+    boost::json::object o{{"name", name}, {"summary", t->summary}};
+    o["schema"] = t->schema ? boost::json::parse(t->schema->json()) : boost::json::value(nullptr);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 boost::json::object to_json(const PluginRegistry& reg) {
   boost::json::array plugins, refused;
   for (auto& p : reg.plugins()) {
@@ -27,7 +39,8 @@ boost::json::object to_json(const PluginRegistry& reg) {
     plugins.push_back({{"file", p.file}, {"name", p.name}, {"version", p.version},
                        {"description", p.description},
                        {"abi", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)},
-                       {"job_types", std::move(types)}});
+                       {"job_types", std::move(types)},
+                       {"connection_types", connection_types_json(reg, p)}});
   }
   for (auto& r : reg.refused()) refused.push_back({{"file", r.file}, {"reason", r.reason}});
   return {{"plugins", std::move(plugins)}, {"refused", std::move(refused)}};
@@ -53,6 +66,8 @@ int cmd_plugins(const std::vector<std::string>& argv) {
       std::cout << p.name << " " << p.version << "  (ABI " << p.abi_major << "." << p.abi_minor
                 << ")  " << p.file << "\n";
       for (auto& t : p.job_types) std::cout << "  " << t << "  " << reg.find(t)->summary << "\n";
+      for (auto& c : p.connection_types)
+        std::cout << "  connection type " << c << "  " << reg.find_connection_type(c)->summary << "\n";
     }
     for (auto& r : reg.refused()) std::cerr << "refused: " << r.file << ": " << r.reason << "\n";
   }

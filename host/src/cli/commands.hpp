@@ -16,5 +16,6 @@ int cmd_validate(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_run_job(const std::vector<std::string>& args);
+int cmd_connections(const std::vector<std::string>& args);
 
 }  // namespace jobhost::cli

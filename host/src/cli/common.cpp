@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli/json_log_format.hpp"
+#include "connections/connections.hpp"
 #include "exec/host_services.hpp"
 #include "state/state_path.hpp"
 
@@ -51,6 +52,12 @@ std::unique_ptr<PluginRegistry> make_plugin_registry(const Args& args, const Hos
 std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig& host) {
   auto reg = make_plugin_registry(args, host);
   for (auto& r : reg->refused()) spdlog::warn("plugin refused: {}: {}", r.file, r.reason);
+  // Connector jobs read the host's connections through the connections extension.
+  if (host.connections) {
+    check_connections(*host.connections, *reg);
+    for (auto& w : connection_warnings(*host.connections)) spdlog::warn("{}", w);
+    set_host_connections(host.connections);
+  }
   return reg;
 }
 

@@ -450,7 +450,7 @@ size_t code_points(std::string_view s) {
 // One job's findings, reported in source order once the walk is over.
 class Checker {
  public:
-  explicit Checker(std::string_view job) : prefix_("job '" + std::string(job) + "' config: ") {}
+  explicit Checker(std::string prefix) : prefix_(std::move(prefix)) {}
 
   // `at`: the value's position; for a table, where its missing keys are reported.
   void value(const Node& s, const toml::node& v, const std::string& path, Pos at);
@@ -720,8 +720,13 @@ std::shared_ptr<const ConfigSchema> ConfigSchema::parse(std::string_view text) {
 
 void ConfigSchema::check(const toml::table& config, std::string_view job, int line, int column,
                          Diagnostics& diags) const {
-  Checker checker(job);
-  checker.table(*root_, config, "", Pos{line, column});
+  check_as(config, "job '" + std::string(job) + "' config", line, column, diags);
+}
+
+void ConfigSchema::check_as(const toml::table& table, std::string_view subject, int line,
+                            int column, Diagnostics& diags) const {
+  Checker checker(std::string(subject) + ": ");
+  checker.table(*root_, table, "", Pos{line, column});
   checker.report(diags);
 }
 

@@ -54,6 +54,9 @@ class ConfigSchema {
   // column. A missing required key is reported at (line, column): the job's [[jobs]] entry.
   void check(const toml::table& config, std::string_view job, int line, int column,
              Diagnostics& diags) const;
+  // The same for another table, with messages as "SUBJECT: ..." (e.g. "connection 'af'").
+  void check_as(const toml::table& table, std::string_view subject, int line, int column,
+                Diagnostics& diags) const;
 
   // For an outputs schema: the declared keys, sorted, and whether other keys may appear.
   std::vector<std::string> property_names() const;

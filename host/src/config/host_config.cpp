@@ -6,11 +6,13 @@
 #include <toml++/toml.h>
 
 #include "config/strict_table.hpp"
+#include "connections/connections.hpp"
 
 namespace jobhost {
 
 HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   HostConfig cfg;
+  cfg.connections = std::make_shared<Connections>();
   std::string path;
   bool explicit_path = true;
   if (cli_path) path = *cli_path;
@@ -35,7 +37,7 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   Diagnostics diags(path);
   StrictTable t(root, "host config", diags);
   t.allow({"plugin_path", "state_path", "max_parallel", "max_deferred", "log_level", "log_format",
-           "secrets_dir", "scratch_dir", "state_synchronous"});
+           "secrets_dir", "scratch_dir", "state_synchronous", "connections"});
   auto base = std::filesystem::path(path).parent_path();
   auto resolve = [&](const std::string& p) {
     return std::filesystem::path(p).is_absolute() || base.empty() ? p : (base / p).string();
@@ -60,6 +62,9 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
     if (*v != "normal" && *v != "full") t.error("state_synchronous", "state_synchronous must be \"normal\" or \"full\"");
     cfg.synchronous_full = *v == "full";
   }
+  if (const toml::table* connections = t.table("connections"))
+    cfg.connections = std::make_shared<Connections>(
+        read_connections(*connections, path, base.string(), diags));
   diags.throw_if_any();
   return cfg;
 }

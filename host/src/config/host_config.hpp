@@ -1,11 +1,14 @@
 // Host settings (jobhost.toml), found via --config FILE, $JOBHOST_CONFIG, or ./jobhost.toml.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace jobhost {
+
+class Connections;  // connections/connections.hpp
 
 struct HostConfig {
   std::string file;                     // where it was read from; "" when none
@@ -18,6 +21,7 @@ struct HostConfig {
   std::optional<std::string> secrets_dir;
   std::optional<std::string> scratch_dir;
   bool synchronous_full = false;        // state store: synchronous=FULL instead of NORMAL
+  std::shared_ptr<const Connections> connections;  // [connections.NAME]; never null
 };
 
 // Throws InputError (file:line:col) on a bad file; a missing explicit file is an error too,

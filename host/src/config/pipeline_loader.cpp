@@ -16,6 +16,7 @@
 #include "config/diagnostics.hpp"
 #include "config/strict_table.hpp"
 #include "config/templates.hpp"
+#include "connections/connections.hpp"
 #include "graph/dag.hpp"
 #include "plugins/plugin_registry.hpp"
 
@@ -366,6 +367,7 @@ void validate_pipeline(const PipelineSpec& spec,
                        const std::function<const JobTypeRef*(std::string_view)>& find_type,
                        const PluginRegistry* plugins) {
   Diagnostics diags(spec.file);
+  const auto connections = host_connections();
   std::vector<const JobTypeRef*> types(spec.jobs.size());
   for (size_t i = 0; i < spec.jobs.size(); ++i) {
     auto& j = spec.jobs[i];
@@ -380,6 +382,8 @@ void validate_pipeline(const PipelineSpec& spec,
     auto& j = spec.jobs[i];
     if (!types[i]) continue;
     if (types[i]->config_schema) types[i]->config_schema->check(j.config, j.name, j.line, j.column, diags);
+    if (!types[i]->connection_types.empty())
+      check_job_connection(j, types[i]->connection_types, *connections, diags);
     for (auto& u : job_output_uses(j.config)) {
       auto it = by_name.find(u.ref.job);
       if (it == by_name.end() || !types[it->second]) continue;

@@ -1,5 +1,7 @@
 #include "exec/host_services.hpp"
 
+#include "connections/connections.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "connections/connections.hpp"
 
 namespace jobhost {
 namespace {
@@ -271,8 +275,20 @@ jh_result JH_CALL svc_secret_get(jh_job_ctx*, jh_str name, char* buf, uint64_t c
 
 const jh_secrets_v1 kSecrets = {sizeof(jh_secrets_v1), 0, &svc_secret_get};
 
+// A [connections.NAME] of the host config as JSON; secrets stay names (see connections.hpp).
+jh_result JH_CALL svc_connection_get(jh_job_ctx*, jh_str name, char* buf, uint64_t cap,
+                                     uint64_t* len) {
+  auto connections = host_connections();
+  const ConnectionConfig* c = connections->find(view(name));
+  if (!c) return JH_E_MISSING;
+  return copy_out(c->json, buf, cap, len);
+}
+
+const jh_connections_v1 kConnections = {sizeof(jh_connections_v1), 0, &svc_connection_get};
+
 const void* JH_CALL svc_get_extension(const char* id) {
   if (id && std::strcmp(id, JH_EXT_SECRETS) == 0) return &kSecrets;
+  if (id && std::strcmp(id, JH_EXT_CONNECTIONS) == 0) return &kConnections;
   return nullptr;
 }
 

@@ -264,6 +264,19 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     types.push_back(std::move(ref));
   }
 
+  std::vector<ConnectionTypeRef> connection_types;
+  if (auto why = read_connection_types(*p, name, file.string(), connection_types); !why.empty()) {
+    refuse_named(why);
+    return;
+  }
+  for (auto& c : connection_types) {
+    if (auto it = connection_types_.find(c.name); it != connection_types_.end()) {
+      refuse_named("duplicate connection type '" + c.name + "': already declared by " +
+                   it->second.plugin_file);
+      return;
+    }
+  }
+
   auto loaded = std::make_shared<LoadedLibrary>(std::move(lib), p);
   if (p->init) {
     char err[1024] = {0};
@@ -278,9 +291,15 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
   loaded->initialised_ = true;
 
   PluginInfo info{file.string(), name, safe(p->version), safe(p->description),
-                  p->abi_major, p->abi_minor, {}};
+                  p->abi_major, p->abi_minor, {}, {}};
+  for (auto& c : connection_types) {
+    c.library = loaded;
+    info.connection_types.push_back(c.name);
+    connection_types_.emplace(c.name, std::move(c));
+  }
   for (auto& t : types) {
     t.library = loaded;
+    t.connection_types = info.connection_types;
     info.job_types.push_back(t.qualified_name);
     job_types_.emplace(t.qualified_name, std::move(t));
   }
@@ -290,6 +309,11 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
 const JobTypeRef* PluginRegistry::find(std::string_view qualified_name) const {
   auto it = job_types_.find(qualified_name);
   return it == job_types_.end() ? nullptr : &it->second;
+}
+
+const ConnectionTypeRef* PluginRegistry::find_connection_type(std::string_view name) const {
+  auto it = connection_types_.find(name);
+  return it == connection_types_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> PluginRegistry::job_type_names() const {

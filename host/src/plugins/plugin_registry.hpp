@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "plugins/connection_types.hpp"
+
 namespace jobhost {
 
 class LoadedLibrary;  // a mapped .so; unmapped when the last JobTypeRef to it is gone
@@ -24,6 +26,7 @@ struct PluginInfo {
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
   std::vector<std::string> job_types;  // qualified names
+  std::vector<std::string> connection_types;  // e.g. "airflow"
 };
 
 struct RefusedPlugin {
@@ -48,6 +51,8 @@ struct JobTypeRef {
   bool can_defer = false;     // has a poll entry
   bool can_cancel = false;    // has a cancel entry
   bool can_reattach = false;  // can_defer and not JH_JOB_NO_REATTACH
+  // The connection types its plugin declares: config key `connection` names one of them.
+  std::vector<std::string> connection_types;
 
   // Fills the 1.1 members from `type`. Throws ConfigSchema's SchemaError for a bad schema.
   void read_abi_1_1();
@@ -73,6 +78,11 @@ class PluginRegistry {
   // nullptr when unknown.
   const JobTypeRef* find(std::string_view qualified_name) const;
   std::vector<std::string> job_type_names() const;
+  // nullptr when no loaded plugin declares it.
+  const ConnectionTypeRef* find_connection_type(std::string_view name) const;
+  const std::map<std::string, ConnectionTypeRef, std::less<>>& connection_types() const {
+    return connection_types_;
+  }
 
   const std::vector<PluginInfo>& plugins() const { return plugins_; }
   const std::vector<RefusedPlugin>& refused() const { return refused_; }
@@ -87,6 +97,7 @@ class PluginRegistry {
   std::vector<PluginInfo> plugins_;
   std::vector<RefusedPlugin> refused_;
   std::map<std::string, JobTypeRef, std::less<>> job_types_;
+  std::map<std::string, ConnectionTypeRef, std::less<>> connection_types_;
   std::set<std::filesystem::path> visited_;
 };
 
