@@ -360,7 +360,9 @@ class FakeServer(ThreadingHTTPServer):
             "requests": log["requests"],
             "starts": log["starts"],
             "start_requests": log["start_requests"],
-            "runs": [self.engine.run_view(r) for r in data["runs"].values()],
+            # created/ended (epoch seconds): how long each remote run lasted (the benchmark's floor)
+            "runs": [{**self.engine.run_view(r), "created": r["created"], "ended": r.get("ended")}
+                     for r in data["runs"].values()],
             "token_requests": log["token_requests"],
             "violations": log["violations"],
             "targets": data["targets"],
