@@ -52,6 +52,9 @@ struct Link {
 };
 
 // Publishes run_id and url from a started run's handle and logs where to find it.
+// run_id and url from the engine's handle as outputs. The host keeps only the outputs of the
+// call that ends the attempt, so the final poll publishes them again.
+void publish_ids(const Context& ctx, const boost::json::object& handle, const Redactor& redactor);
 void publish_started(const Engine& engine, const Context& ctx, const boost::json::object& handle,
                      const Redactor& redactor);
 

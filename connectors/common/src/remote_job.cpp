@@ -85,13 +85,19 @@ Link::Link(const Engine& engine, Context* ctx, const jh_host* host, jh_job_ctx* 
   }
 }
 
+void publish_ids(const Context& ctx, const json::object& handle, const Redactor& redactor) {
+  const std::string id = redactor.scrub(run_id_of(handle));
+  if (!id.empty()) ctx.set_output("run_id", id);
+  if (const auto* u = handle.if_contains("url"); u && u->is_string() && !u->get_string().empty())
+    ctx.set_output("url", redactor.scrub(u->get_string()));
+}
+
 void publish_started(const Engine& engine, const Context& ctx, const json::object& handle,
                      const Redactor& redactor) {
+  publish_ids(ctx, handle, redactor);
   const std::string id = redactor.scrub(run_id_of(handle));
   std::string url;
   if (const auto* u = handle.if_contains("url"); u && u->is_string()) url = redactor.scrub(u->get_string());
-  if (!id.empty()) ctx.set_output("run_id", id);
-  if (!url.empty()) ctx.set_output("url", url);
   ctx.log_info("started " + std::string(engine.title()) + " run " + id + (url.empty() ? "" : ": " + url));
 }
 

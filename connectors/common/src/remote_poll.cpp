@@ -97,7 +97,10 @@ Outcome remote_poll(const Engine& engine, Context& ctx, std::string_view text) {
       if (!handle.meta.wait && st.phase == Phase::kRunning) return Status::ok();
     }
   }
-  if (st.phase != Phase::kRunning) return finished(ctx, st, run, redactor);
+  if (st.phase != Phase::kRunning) {
+    internal::publish_ids(ctx, handle.engine, redactor);  // engine outputs below may refine them
+    return finished(ctx, st, run, redactor);
+  }
   if (changed) return Deferred(internal::serialize_handle(handle, redactor), interval);
   return Deferred::again(interval);
 }
