@@ -49,7 +49,7 @@ void remember_secret(Redactor& redactor, const std::string& value) {
 }  // namespace
 
 Connection Connection::load(const jh_host* host, jh_job_ctx* ctx, std::string_view name,
-                            std::string_view type) {
+                            std::string_view type, std::string_view default_url) {
   const std::string who = "connection '" + std::string(name) + "'";
   const jh_connections_v1* ext = connections_extension(host);
   if (!ext) throw FatalError(who + ": this host offers no connections (" JH_EXT_CONNECTIONS ")");
@@ -73,6 +73,7 @@ Connection Connection::load(const jh_host* host, jh_job_ctx* ctx, std::string_vi
   if (got_type != type)
     throw FatalError(who + " has type '" + got_type + "', but this job needs one of type '" +
                      std::string(type) + "'");
+  if (!table.contains("url") && !default_url.empty()) table["url"] = default_url;
   return Connection(host, ctx, std::move(table));
 }
 

@@ -66,7 +66,8 @@ std::string run_id_of(const json::object& handle) {
 
 Link::Link(const Engine& engine, Context* ctx, const jh_host* host, jh_job_ctx* raw,
            const std::string& name, Use use)
-    : connection(Connection::load(host, raw, name, engine.connection_type())),
+    : connection(Connection::load(host, raw, name, engine.connection_type(),
+                                  engine.default_url() ? engine.default_url() : "")),
       client(connection, engine.authenticator(connection),
              use == Use::kCancel ? std::function<bool()>{} : cancel_predicate(host, raw),
              warn_sink(host, raw)),

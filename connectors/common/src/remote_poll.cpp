@@ -60,7 +60,10 @@ Outcome poll_failed(const ApiError& e, Context& ctx, internal::Handle& handle, c
                    "; asking again in " + std::to_string(delay.count()) + " ms");
       return Deferred(internal::serialize_handle(handle, redactor), delay);
     }
-    case ApiError::Kind::kCancelled: return Status::cancelled();
+    // Cancelled while the status read was in flight: the run goes on remotely. Deferring
+    // again makes the host call cancel() with the handle, which stops it.
+    case ApiError::Kind::kCancelled:
+      return Deferred(internal::serialize_handle(handle, redactor), milliseconds(0));
     case ApiError::Kind::kNotFound: return Status::fatal(run + " no longer exists: " + message);
     default: return Status::fatal(message);
   }

@@ -20,8 +20,10 @@ class Connection {
  public:
   // FatalError when the host has no such connection, it is of another type than `type`, or
   // the host offers no connections extension. ctx may be NULL (connection tests).
+  // `default_url` stands in for a connection without `url` (an engine with a well-known
+  // endpoint, e.g. Azure Resource Manager).
   static Connection load(const jh_host* host, jh_job_ctx* ctx, std::string_view name,
-                         std::string_view type);
+                         std::string_view type, std::string_view default_url = {});
   // From a JSON object directly (unit tests); secrets still resolve through `host`.
   Connection(const jh_host* host, jh_job_ctx* ctx, boost::json::object table);
 

@@ -76,6 +76,8 @@ class Engine {
   virtual void cancel(Session& session, const boost::json::object& handle) const = 0;
   // A cheap authenticated request that proves the connection works (connections test).
   virtual std::string probe(Session& session) const = 0;
+  // The API's URL when the connection has no `url` (engines with one well-known endpoint).
+  virtual const char* default_url() const { return nullptr; }
 };
 
 Outcome remote_run(const Engine& engine, Context& ctx);
