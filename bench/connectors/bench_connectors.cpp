@@ -168,6 +168,7 @@ bool bench_engine(const Options& o, const std::string& engine) {
   std::printf("%s: %s (wall %.2f s = %.2fx the slowest remote run of %.2f s; target <= 1.5x; "
               "%d/%d runs ended, %.0f starts)\n",
               engine.c_str(), ok ? "ok" : "MISSED", host.wall_s, ratio, slowest, ended, o.runs, starts);
+  std::fflush(stdout);  // before the next fork: a child's freopen would flush a copy of it
   return ok;
 }
 

@@ -53,6 +53,10 @@ TEST_CASE("hybrid example: runs against the four engines with one start each and
   auto& jobs = doc.at("jobs").as_object();
   CHECK(jobs.at("silver_lakehouse").at("outputs").at("state") == "SUCCESS");
   CHECK_FALSE(jobs.at("reports").at("outputs").at("run_id").as_string().empty());
+  // A downstream job got the runs' pages through {{ jobs.X.outputs.url }}.
+  CHECK(r.err.find("lakehouse " + dbx.url()) != std::string::npos);
+  CHECK(r.err.find("| reports " + airflow.url() + "/dags/etl_daily") != std::string::npos);
+  CHECK(r.err.find("| copy https://adf.azure.com/") != std::string::npos);
   CHECK(dbx.starts("101") == 1);
   CHECK(adf.starts("copy_sales") == 1);
   CHECK(airflow.starts("etl_daily") == 1);
