@@ -81,6 +81,11 @@ DATABRICKS = {
                                 "64 characters'; made machine-checkable"},
         {"op": "add", "path": S + "RunSubmitSettings/properties/idempotency_token/maxLength",
          "value": 64, "reason": "as for run-now"},
+        # ---- a malformed keyword in the official file ----------------------------------
+        {"op": "replace", "path": S + "NewCluster/required", "value": ["spark_version"],
+         "reason": "the spec has \"required\": \"spark_version\" (a string, which JSON Schema "
+                   "does not allow and jsonschema reads as the list of its letters); the "
+                   "description makes spark_version the one required field"},
         # ---- the run `status` object (V2 state) ----------------------------------------
         {"op": "add", "path": S + "RunStatus", "reason": _DBX_WHY_NEW,
          "value": {
