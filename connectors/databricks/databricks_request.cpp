@@ -1,10 +1,15 @@
-// The run-now request body, read from the job's config through the host's config paths.
+// The start request bodies (run-now, runs/submit), read from the job's config through the
+// host's config paths.
 #include <boost/json.hpp>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <set>
 
 #include "databricks_engine.hpp"
 #include "databricks_status.hpp"
+#include "jobhost_connectors/config_json.hpp"
 
 namespace jobhost::connectors::databricks {
 namespace {
@@ -74,15 +79,97 @@ int64_t job_id(const Context& ctx) {
   return id;
 }
 
+// The config keys that only run-now takes: a one-time run has its parameters in its tasks.
+constexpr const char* kRunNowParameters[] = {"job_parameters", "notebook_params", "python_params",
+                                             "jar_params"};
+
+// TaskKey in the Jobs 2.1 description: ^[\w\-]+$, 1 to 100 characters.
+bool valid_task_key(std::string_view key) {
+  if (key.empty() || key.size() > 100) return false;
+  for (unsigned char c : key)
+    if (!std::isalnum(c) && c != '_' && c != '-') return false;
+  return true;
+}
+
+// runs/submit needs at least one task (at most 100), each with its own task_key; the rest of
+// a task (cluster, notebook_task, ...) is Databricks' to check, and it answers 400 with why.
+void check_tasks(const json::object& body) {
+  const json::value* tasks = body.if_contains("tasks");
+  if (!tasks || !tasks->is_array() || tasks->get_array().empty() || tasks->get_array().size() > 100)
+    throw FatalError("config: 'submit.tasks' must be an array of 1 to 100 tasks "
+                     "(each a table with a task_key and what to run)");
+  std::set<std::string, std::less<>> keys;
+  const json::array& list = tasks->get_array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "config: 'submit.tasks[" + std::to_string(i) + "]";
+    const json::object* task = list[i].if_object();
+    if (!task) throw FatalError(where + "' must be a table");
+    const json::value* key = task->if_contains("task_key");
+    if (!key || !key->is_string() || !valid_task_key(key->get_string()))
+      throw FatalError(where + ".task_key' is required: 1 to 100 letters, digits, '_' or '-'");
+    if (!keys.emplace(key->get_string()).second)
+      throw FatalError(where + ".task_key' repeats '" + std::string(key->get_string()) +
+                       "': task keys must be unique");
+  }
+}
+
+void check_submit(const json::object& body) {
+  check_tasks(body);
+  if (const json::value* name = body.if_contains("run_name"); name && !name->is_string())
+    throw FatalError("config: 'submit.run_name' must be a string");
+  if (const json::value* t = body.if_contains("timeout_seconds")) {
+    const bool ok = (t->is_int64() && t->get_int64() >= 0 &&
+                     t->get_int64() <= std::numeric_limits<int32_t>::max()) ||
+                    (t->is_uint64() && t->get_uint64() <= std::numeric_limits<int32_t>::max());
+    if (!ok) throw FatalError("config: 'submit.timeout_seconds' must be an integer of seconds (0 = none)");
+  }
+}
+
+// The attempt's token, when the host gives a key. Without one (a 1.0 host) there is nothing to
+// deduplicate on: the start is then at-least-once.
+void set_idempotency_token(const Context& ctx, json::object& body) {
+  if (const std::string_view key = ctx.idempotency_key(); !key.empty())
+    body["idempotency_token"] = idempotency_token(key);
+}
+
 }  // namespace
+
+StartKind start_kind(const Context& ctx) {
+  const bool job = ctx.has("job_id"), submit = ctx.has("submit");
+  if (job && submit)
+    throw FatalError("config: give either 'job_id' (run an existing job) or 'submit' "
+                     "(a one-time run), not both");
+  if (!job && !submit)
+    throw FatalError("config: needs 'job_id' (run an existing job) or 'submit' (a one-time run)");
+  if (job) return StartKind::kRunNow;
+  for (const char* key : kRunNowParameters)
+    if (ctx.has(key))
+      throw FatalError(std::string("config: '") + key + "' goes with 'job_id' only; a one-time "
+                       "run ('submit') takes its parameters in its tasks");
+  return StartKind::kSubmit;
+}
+
+SubmitBody submit_body(const Context& ctx) {
+  SubmitBody out;
+  out.body = config_object(ctx, "submit");
+  check_submit(out.body);
+  // The attempt's key decides: a token of the config's own would make every retry return
+  // the first attempt's (failed) run instead of starting a new one.
+  out.replaced_token = out.body.erase("idempotency_token") > 0;
+  set_idempotency_token(ctx, out.body);
+  return out;
+}
+
+std::string submit_run_name(const json::object& body) {
+  const json::value* name = body.if_contains("run_name");
+  return name && name->is_string() && !name->get_string().empty() ? std::string(name->get_string())
+                                                                   : std::string("Untitled");
+}
 
 json::object run_now_body(const Context& ctx) {
   json::object body;
   body["job_id"] = job_id(ctx);
-  // Without a key (a 1.0 host) there is nothing to deduplicate on: the start is then
-  // at-least-once.
-  if (const std::string_view key = ctx.idempotency_key(); !key.empty())
-    body["idempotency_token"] = idempotency_token(key);
+  set_idempotency_token(ctx, body);
   for (const char* key : {"job_parameters", "notebook_params"})
     if (ctx.has(key)) body[key] = string_map(ctx, key);
   for (const char* key : {"python_params", "jar_params"})

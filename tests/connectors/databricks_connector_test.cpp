@@ -6,6 +6,8 @@
 #include <csignal>
 
 #include "connector_cli_support.hpp"
+#include "connectors/fake_host.hpp"
+#include "databricks_engine.hpp"
 #include "databricks_status.hpp"
 #include "reliability/child_process.hpp"
 
@@ -419,4 +421,258 @@ TEST_CASE("databricks status: idempotency tokens fit 64 characters", "[connector
   CHECK(token.size() == 64);
   CHECK(token == dbx::idempotency_token(long_key));
   CHECK(token != dbx::idempotency_token(long_key + "x"));
+}
+
+// ---- one-time runs (runs/submit); the fake's target is the run_name ----
+
+namespace {
+
+// A runs/submit body with one task, as the inside of an inline table.
+std::string submit_config(const std::string& run_name) {
+  return "submit = { run_name = \"" + run_name +
+         "\", timeout_seconds = 3600, tasks = [{ task_key = \"main\", existing_cluster_id = "
+         "\"0101-000000-fake\", spark_python_task = { python_file = \"/Workspace/Shared/run_cmd.py\", "
+         "parameters = [\"{{ run.logical_date }}\"] } }] }";
+}
+
+// One job "j" running a one-time run of `submit_config(run_name)`.
+void one_submit(const Dbx& t, const std::string& run_name, const std::string& keys = "",
+                const std::string& config = "") {
+  t.pipeline(connector_job("j", "databricks.run_job",
+                           "connection = \"dbx\", poll_interval = \"50ms\", " + submit_config(run_name) +
+                               (config.empty() ? "" : ", " + config),
+                           keys));
+}
+
+// runs/submit requests received, answered or not (a request dropped before it is served has
+// no operation in the log).
+int64_t submit_requests(const json::object& log) {
+  int64_t n = 0;
+  for (const auto& r : log.at("requests").as_array())
+    if (r.at("method") == "POST" && r.at("path") == "/api/2.1/jobs/runs/submit") ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("databricks submit: a one-time run succeeds with its outputs after exactly one start",
+          "[connectors][databricks][submit]") {
+  Dbx t;
+  // The documented form: config and submit as tables, the tasks as an array of tables.
+  t.pipeline(R"([[jobs]]
+name = "j"
+uses = "databricks.run_job"
+[jobs.config]
+connection = "dbx"
+poll_interval = "50ms"
+[jobs.config.submit]
+run_name = "adhoc_{{ run.logical_date }}"
+[[jobs.config.submit.tasks]]
+task_key = "extract"
+existing_cluster_id = "0101-000000-fake"
+spark_python_task = { python_file = "/Workspace/Shared/run_cmd.py", parameters = ["{{ run.logical_date }}"] }
+[[jobs.config.submit.tasks]]
+task_key = "load"
+depends_on = [{ task_key = "extract" }]
+existing_cluster_id = "0101-000000-fake"
+notebook_task = { notebook_path = "/Workspace/Shared/load", base_parameters = { day = "{{ run.logical_date }}" } }
+)");
+  auto r = t.run();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = Dbx::job(r, "j");
+  CHECK(j.at("state") == "success");
+  const std::string target = "adhoc_" + kConnectorDate;  // the template expanded in run_name
+  CHECK(t.fake.starts(target) == 1);
+  CHECK(submit_requests(t.fake.log()) == 1);
+  CHECK(count_operation(t.fake.log(), "JobsRunNow") == 0);
+  auto run = t.only_run();
+  CHECK(run.at("target").as_string() == target);
+  CHECK(run.at("run_type") == "SUBMIT_RUN");
+  CHECK(run.at("idempotency_token") == j.at("idempotency_key"));
+  auto& out = j.at("outputs").as_object();
+  CHECK(out.at("run_id") == run.at("id"));
+  CHECK(out.at("url").as_string().find("/run/" + std::string(run.at("id").as_string())) !=
+        json::string::npos);
+  CHECK(out.at("url") == out.at("run_page_url"));
+  CHECK(out.at("state") == "SUCCESS");
+  CHECK(out.at("result_state") == "SUCCESS");
+  CHECK(out.at("life_cycle_state") == "TERMINATED");
+  t.check_clean(r);
+}
+
+TEST_CASE("databricks submit: a failed one-time run is retried with a new run and logs the task error",
+          "[connectors][databricks][submit]") {
+  Dbx t;
+  t.control(R"({"targets": {"nightly_fails": {"outcome": "failed", "message": "ValueError: bad input"}}})");
+  one_submit(t, "nightly_fails", "retries = 1\nretry_delay = \"10ms\"\n");
+  auto r = t.run();
+  CHECK(r.exit_code == 1);
+  auto j = Dbx::job(r, "j");
+  CHECK(j.at("state") == "failed");
+  CHECK(j.at("attempts") == 2);
+  CHECK_THAT(std::string(j.at("error").as_string()), Catch::Contains("ValueError: bad input"));
+  CHECK_THAT(r.err, Catch::Contains("task main: ValueError: bad input"));
+  CHECK_THAT(r.err, Catch::Contains("termination: RUN_EXECUTION_ERROR"));
+  auto log = t.fake.log();
+  CHECK(t.fake.starts("nightly_fails") == 2);
+  CHECK(submit_requests(log) == 2);
+  auto& runs = log.at("runs").as_array();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].at("idempotency_token") != runs[1].at("idempotency_token"));
+  t.check_clean(r);
+}
+
+TEST_CASE("databricks submit: a lost or dropped start reply still gives one run",
+          "[connectors][databricks][submit]") {
+  Dbx t;
+  // The first submit creates the run and its reply is lost (503); the second is dropped
+  // before it is served; the third finds the run by its token.
+  t.control(R"({"faults": [
+    {"match": "POST /api/2.1/jobs/runs/submit", "status": 503, "after": true},
+    {"match": "POST /api/2.1/jobs/runs/submit", "drop": true}]})");
+  one_submit(t, "lossy");
+  auto r = t.run();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto log = t.fake.log();
+  CHECK(log.at("faults_pending").as_array().empty());
+  CHECK(submit_requests(log) == 3);
+  CHECK(count_operation(log, "JobsRunsSubmit") == 2);
+  CHECK(start_requests(log, "lossy") == 2);  // the dropped one never reached the engine
+  CHECK(t.fake.starts("lossy") == 1);
+  auto j = Dbx::job(r, "j");
+  CHECK(j.at("attempts") == 1);
+  CHECK(j.at("outputs").at("run_id") == t.only_run().at("id"));
+  CHECK(j.at("outputs").at("state") == "SUCCESS");
+  t.check_clean(r);
+}
+
+TEST_CASE("databricks submit: the attempt's key replaces an idempotency_token in the body",
+          "[connectors][databricks][submit]") {
+  Dbx t;
+  // As a JSON string: the form for bodies with dotted keys.
+  t.pipeline(connector_job(
+      "j", "databricks.run_job",
+      R"(connection = "dbx", poll_interval = "50ms", wait = false, submit = '{"run_name": "json_body", "idempotency_token": "fixed-token", "tasks": [{"task_key": "main", "existing_cluster_id": "0101-000000-fake", "notebook_task": {"notebook_path": "/Workspace/Shared/load", "base_parameters": {"spark.sql.shuffle.partitions": "8"}}}]}')"));
+  auto r = t.run();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = Dbx::job(r, "j");
+  auto run = t.only_run();
+  CHECK(run.at("target") == "json_body");
+  // (The job's record names its idempotency key only once it was deferred.)
+  REQUIRE(run.at("idempotency_token").is_string());
+  CHECK(run.at("idempotency_token") != "fixed-token");
+  CHECK_FALSE(run.at("idempotency_token").as_string().empty());
+  CHECK_THAT(r.err, Catch::Contains("submit.idempotency_token is not used"));
+  // wait = false: the run's own page, read once after the start.
+  CHECK(j.at("outputs").at("run_id") == run.at("id"));
+  CHECK(j.at("outputs").at("url").as_string().find("/run/" + std::string(run.at("id").as_string())) !=
+        json::string::npos);
+  t.check_clean(r);
+}
+
+TEST_CASE("databricks submit: job_id and submit together, or run-now parameters with submit, are refused",
+          "[connectors][databricks][submit]") {
+  Dbx t;
+  t.pipeline(connector_job("first", "databricks.run_job", "connection = \"dbx\", job_id = 101") +
+             connector_job("both_given", "databricks.run_job",
+                           "connection = \"dbx\", job_id = 101, " + submit_config("x")));
+  auto v = t.cli("validate p.toml");
+  CHECK(v.exit_code == 2);
+  CHECK_THAT(v.err, Catch::Contains("both_given"));
+  CHECK_THAT(v.err, Catch::Contains("exactly one of"));
+  CHECK_THAT(v.err, Catch::Contains("submit"));
+  CHECK(v.err.find("'first'") == std::string::npos);
+
+  // Beyond what the schema can say: checked when the job starts, fatal, nothing sent.
+  one_submit(t, "params", "retries = 2\nretry_delay = \"10ms\"\n", "job_parameters = { a = 1 }");
+  auto r = t.run();
+  CHECK(r.exit_code == 1);
+  auto j = Dbx::job(r, "j");
+  CHECK(j.at("attempts") == 1);
+  CHECK_THAT(std::string(j.at("error").as_string()), Catch::Contains("'job_parameters' goes with 'job_id' only"));
+
+  t.pipeline(connector_job("j", "databricks.run_job", "connection = \"dbx\", submit = { run_name = \"no_tasks\" }",
+                           "retries = 2\n"));
+  auto empty = t.cli("run p.toml --date " + kConnectorDate + " --json --state state2.db");
+  CHECK(empty.exit_code == 1);
+  CHECK(Dbx::job(empty, "j").at("attempts") == 1);
+  CHECK_THAT(std::string(Dbx::job(empty, "j").at("error").as_string()), Catch::Contains("'submit.tasks'"));
+  CHECK(submit_requests(t.fake.log()) == 0);
+  t.check_clean(r);
+}
+
+// ---- the start request from the config, without a server ----
+
+namespace {
+
+const char* kSubmitJson =
+    R"({"run_name": "r", "idempotency_token": "mine", "tasks": [{"task_key": "a-1_b", "spark_python_task": {"python_file": "/x.py"}}]})";
+
+// The FatalError text of `f`, or "" when it does not throw one.
+template <class F>
+std::string fatal_of(F f) {
+  try {
+    f();
+  } catch (const jobhost::FatalError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("databricks request: exactly one of job_id and submit, checked when the job starts",
+          "[connectors][databricks][unit]") {
+  jobhost::test::FakeHost host;
+  host.config["connection"] = "dbx";
+  jobhost::Context ctx = host.context();
+  CHECK_THAT(fatal_of([&] { dbx::start_kind(ctx); }), Catch::Contains("needs 'job_id'"));
+  host.config["job_id"] = 101;
+  CHECK(dbx::start_kind(ctx) == dbx::StartKind::kRunNow);
+  host.config["submit"] = kSubmitJson;
+  CHECK_THAT(fatal_of([&] { dbx::start_kind(ctx); }), Catch::Contains("not both"));
+  host.config.erase("job_id");
+  CHECK(dbx::start_kind(ctx) == dbx::StartKind::kSubmit);
+  for (const char* key : {"job_parameters", "notebook_params", "python_params", "jar_params"}) {
+    INFO(key);
+    host.config[key] = json::object{};
+    CHECK_THAT(fatal_of([&] { dbx::start_kind(ctx); }),
+               Catch::Contains(std::string("'") + key + "' goes with 'job_id' only"));
+    host.config.erase(key);
+  }
+}
+
+TEST_CASE("databricks request: the submit body gets the attempt's token and is checked",
+          "[connectors][databricks][unit]") {
+  jobhost::test::FakeHost host;
+  host.config["submit"] = kSubmitJson;
+  jobhost::Context ctx = host.context();
+  const dbx::SubmitBody submit = dbx::submit_body(ctx);
+  CHECK(submit.replaced_token);
+  CHECK(submit.body.at("idempotency_token").as_string() == dbx::idempotency_token("key-1"));
+  CHECK(submit.body.at("tasks").as_array().size() == 1);
+  CHECK(dbx::submit_run_name(submit.body) == "r");
+  CHECK(dbx::submit_run_name(json::object{}) == "Untitled");
+
+  auto refused = [&](const std::string& body) {
+    host.config["submit"] = body;
+    return fatal_of([&] { dbx::submit_body(ctx); });
+  };
+  CHECK(refused(R"({"run_name": "r", "tasks": [{"task_key": "a"}]})").empty());
+  CHECK_THAT(refused(R"({"run_name": "r"})"), Catch::Contains("'submit.tasks' must be an array of 1 to 100"));
+  CHECK_THAT(refused(R"({"tasks": []})"), Catch::Contains("'submit.tasks'"));
+  CHECK_THAT(refused(R"({"tasks": [7]})"), Catch::Contains("'submit.tasks[0]' must be a table"));
+  CHECK_THAT(refused(R"({"tasks": [{"notebook_task": {}}]})"), Catch::Contains("'submit.tasks[0].task_key' is required"));
+  CHECK_THAT(refused(R"({"tasks": [{"task_key": "a b"}]})"), Catch::Contains("'submit.tasks[0].task_key'"));
+  CHECK_THAT(refused(R"({"tasks": [{"task_key": "a"}, {"task_key": "a"}]})"),
+             Catch::Contains("'submit.tasks[1].task_key' repeats 'a'"));
+  CHECK_THAT(refused(R"({"run_name": 3, "tasks": [{"task_key": "a"}]})"), Catch::Contains("'submit.run_name'"));
+  CHECK_THAT(refused(R"({"timeout_seconds": -1, "tasks": [{"task_key": "a"}]})"),
+             Catch::Contains("'submit.timeout_seconds'"));
+  CHECK_THAT(refused(R"({"timeout_seconds": 3000000000, "tasks": [{"task_key": "a"}]})"),
+             Catch::Contains("'submit.timeout_seconds'"));
+  CHECK_THAT(refused("[1]"), Catch::Contains("a table or a string holding a JSON object"));
 }
