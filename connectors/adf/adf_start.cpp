@@ -15,6 +15,10 @@ using std::chrono::system_clock;
 
 // Pages of queryPipelineRuns read when looking for a run (100 runs each).
 constexpr int kMaxPages = 10;
+// createRun requests left unanswered before the attempt gives up (retryable).
+constexpr int64_t kMaxUnansweredStarts = 5;
+// How much later than its timeout a lost createRun is still looked for before another is sent.
+constexpr std::chrono::seconds kLateStartMargin{2};
 
 std::string handle_text(const json::object& handle, std::string_view key) {
   const json::value* v = handle.if_contains(key);
@@ -91,6 +95,42 @@ RemoteStatus running(const Session& session, const json::object& pending, const 
   return st;
 }
 
+// Still starting: poll again with `pending` (which records the unanswered createRun).
+RemoteStatus still_starting(json::object pending) {
+  RemoteStatus st;
+  st.phase = RemoteStatus::Phase::kRunning;
+  st.state = "Starting";
+  st.still_pending = true;
+  st.handle = std::move(pending);
+  return st;
+}
+
+// Sends createRun, recording it in the pending handle first. A createRun whose answer was
+// lost may still be carried out by ADF after the client gave up, so it is not sent again
+// before twice the request timeout and a margin have passed; meanwhile the polls look for
+// its run (queryPipelineRuns).
+RemoteStatus create_or_wait(Session& session, const Factory& factory, const json::object& handle,
+                            const std::string& pipeline, const json::object& params) {
+  const auto sent = parse_rfc3339(handle_text(handle, "create_sent_at"));
+  const auto settle = 2 * session.connection().request_timeout() + kLateStartMargin;
+  if (sent && system_clock::now() < *sent + settle) return still_starting(handle);
+  const json::value* tries = handle.if_contains("create_tries");
+  const int64_t sent_before = tries && tries->is_int64() ? tries->get_int64() : 0;
+  if (sent_before >= kMaxUnansweredStarts)
+    throw RetryableError("start ADF pipeline '" + pipeline + "': " + std::to_string(sent_before) +
+                         " createRun requests went unanswered and no run of them appeared");
+  json::object next = handle;
+  next["create_sent_at"] = rfc3339(system_clock::now());
+  next["create_tries"] = sent_before + 1;
+  try {
+    return running(session, handle, create_run(session, factory, pipeline, params));
+  } catch (const ApiError& e) {
+    if (!e.retryable()) throw;
+    session.warn(e.what() + std::string("; looking for its run before sending it again"));
+    return still_starting(std::move(next));
+  }
+}
+
 }  // namespace
 
 json::object run_handle(const Session& session, const json::object& pending, const std::string& run_id) {
@@ -122,7 +162,7 @@ RemoteStatus start_pending(Session& session, const json::object& handle) {
       return running(session, handle, *found);
     }
   }
-  return running(session, handle, create_run(session, factory, match.pipeline, params));
+  return create_or_wait(session, factory, handle, match.pipeline, params);
 }
 
 void cancel_pending(Session& session, const json::object& handle) {

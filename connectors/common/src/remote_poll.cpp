@@ -94,7 +94,7 @@ Outcome remote_poll(const Engine& engine, Context& ctx, std::string_view text) {
     handle.engine = std::move(*st.handle);
     run = std::string(engine.title()) + " run " + redactor.scrub(internal::run_id_of(handle.engine));
     changed = true;
-    if (handle.meta.pending) {  // the run the first poll was to start exists now
+    if (handle.meta.pending && !st.still_pending) {  // the run the first poll was to start exists now
       handle.meta.pending = false;
       internal::publish_started(engine, ctx, handle.engine, redactor);
       if (!handle.meta.wait && st.phase == Phase::kRunning) return Status::ok();

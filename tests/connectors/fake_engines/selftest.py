@@ -743,6 +743,23 @@ def test_unknown_route() -> None:
         check(r.status == 400, "control rejects a malformed fault", r)
         r = fake.call("POST", "/_fake/control", {"targets": {"x": {"outcome": "crashed"}}})
         check(r.status == 400, "control rejects an outcome the engine lacks", r)
+        r = fake.call("POST", "/_fake/control", {"runs": {"no-such-run": {"outcome": "success"}}})
+        check(r.status == 400, "control rejects an unknown run", r)
+        fake.control({"reset": True})
+        # A 'hang' run released through the control API ends at its next status read.
+        auth = adf_token(fake)
+        fake.control({"targets": {"held": {"outcome": "hang"}}})
+        run_id = fake.call("POST", f"{ADF_FACTORY}/pipelines/held/createRun?{API}", {},
+                           headers=auth).json["runId"]
+        states = [adf_status(fake, run_id, auth) for _ in range(3)]
+        check(states == ["Queued", "InProgress", "InProgress"], "adf: hang run stays in progress",
+              states)
+        r = fake.call("POST", "/_fake/control", {"runs": {run_id: {"outcome": "crashed"}}})
+        check(r.status == 400, "control rejects a run outcome the engine lacks", r)
+        fake.control({"runs": {run_id: {"outcome": "success", "polls": 0}}})
+        check(adf_status(fake, run_id, auth) == "Succeeded", "control releases a hang run")
+        r = fake.call("POST", "/_fake/control", {"runs": {run_id: {"outcome": "failed"}}})
+        check(r.status == 400, "control rejects a change to an ended run", r)
         fake.control({"reset": True})
         finish_engine(fake, [])   # reset cleared the violation above
 

@@ -373,7 +373,7 @@ class FakeServer(ThreadingHTTPServer):
         if not isinstance(body, dict):
             return Response(400, {"error": "control body must be a JSON object"})
         data = self.store.data
-        unknown = set(body) - {"targets", "faults", "expire_tokens", "reset"}
+        unknown = set(body) - {"targets", "runs", "faults", "expire_tokens", "reset"}
         if unknown:
             return Response(400, {"error": f"unknown control keys {sorted(unknown)}"})
         try:
@@ -393,6 +393,8 @@ class FakeServer(ThreadingHTTPServer):
                     raise ValueError(f"target {name!r}: outcome {merged['outcome']!r} not one "
                                      f"of {list(self.engine.outcomes)}")
                 data["targets"][name] = merged
+            for run_id, changes in (body.get("runs") or {}).items():
+                self.change_run(run_id, changes)
             for fault in body.get("faults") or []:
                 data["faults"].append(check_fault(fault))
             if body.get("expire_tokens"):
@@ -403,6 +405,28 @@ class FakeServer(ThreadingHTTPServer):
         self.store.dirty = True
         return Response(200, {"ok": True, "targets": sorted(data["targets"]),
                               "faults_pending": len(data["faults"])})
+
+    RUN_BEHAVIOUR = ("outcome", "polls", "duration_ms", "message")
+
+    def change_run(self, run_id: str, changes: Any) -> None:
+        """Merge `changes` into an existing run's behaviour (e.g. release a 'hang' run with
+        {"outcome": "success", "polls": 0}); it applies from the run's next status read."""
+        run = self.store.data["runs"].get(run_id)
+        if run is None:
+            raise ValueError(f"run {run_id!r}: no such run")
+        if not isinstance(changes, dict):
+            raise ValueError(f"run {run_id!r}: expected an object")
+        unknown_keys = set(changes) - set(self.RUN_BEHAVIOUR)
+        if unknown_keys:
+            raise ValueError(f"run {run_id!r}: unknown keys {sorted(unknown_keys)}; "
+                             f"known: {list(self.RUN_BEHAVIOUR)}")
+        outcome = changes.get("outcome", run["behaviour"]["outcome"])
+        if outcome not in self.engine.outcomes:
+            raise ValueError(f"run {run_id!r}: outcome {outcome!r} not one of "
+                             f"{list(self.engine.outcomes)}")
+        if run["final"] is not None:
+            raise ValueError(f"run {run_id!r} has ended already")
+        run["behaviour"].update(changes)
 
     def violation(self, text: str) -> None:
         self.store.data["log"]["violations"].append(text)

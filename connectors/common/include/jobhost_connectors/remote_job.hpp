@@ -53,6 +53,8 @@ struct RemoteStatus {
   std::string message;                // why it failed or was skipped, in the engine's words
   std::vector<std::string> details;   // more lines logged on failure (failed tasks, errors)
   std::optional<boost::json::object> handle;  // replaces the handle (e.g. the run now exists)
+  // For a pending start: still not started (the new handle records how far it got).
+  bool still_pending = false;
   std::map<std::string, std::string> outputs;  // published when it ends
 };
 
