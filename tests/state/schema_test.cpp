@@ -1,10 +1,11 @@
-// Opening the store: creation, migration from versions 1 and 2, and refusing files we must not
+// Opening the store: creation, migration from versions 1, 2 and 6, and refusing files we must not
 // touch.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
+#include <regex>
 
 #include "state/schema.hpp"
 #include "state_test_util.hpp"
@@ -60,7 +61,7 @@ TEST_CASE("a new store is created with its folder, at the current schema, in WAL
   std::string path = dir.str("nested/deeper/state.db");
   auto store = test::open_store(path);
   CHECK(store->schema_version() == current_schema_version());
-  CHECK(current_schema_version() == 6);
+  CHECK(current_schema_version() == 7);
   RawDb raw(path);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");
   for (const char* table :
@@ -335,4 +336,72 @@ TEST_CASE("a new store has 8 KiB pages, an existing one keeps its page size", "[
   }
   test::open_store(dir.str("old.db"));
   CHECK(RawDb(dir.str("old.db")).scalar("PRAGMA page_size") == "4096");
+}
+
+TEST_CASE("a version 6 store gains logical times: its runs keep their rows and get a day",
+          "[state][schema][logical_time]") {
+  test::TempDir dir;
+  const std::string path = dir.str("state.db");
+  // Written by the jobhost of schema version 6 itself, not by this file's SQL.
+  RawDb(path).exec(test::read_bytes(JOBHOST_SOURCE_DIR
+                                    "/tests/fixtures/stores/v6_two_daily_runs.sql"));
+  auto store = test::open_store(path);
+  CHECK(store->schema_version() == 7);
+  auto run = store->get_run("daily-20261127-de79bd");
+  REQUIRE(run);
+  CHECK(run->summary.logical_date == "2026-11-27");
+  CHECK(run->summary.logical_time == "2026-11-27T00:00:00Z");
+  CHECK(run->summary.data_interval_start == "2026-11-27T00:00:00Z");
+  CHECK(run->summary.data_interval_end == "2026-11-28T00:00:00Z");
+  CHECK(run->summary.status == "failed");
+  CHECK(store->find_run_id("daily", "2026-11-26") == "daily-20261126-ddc752");
+
+  // The next try of an old run, and a run of an instant beside it.
+  auto next = store->peek_run("daily", "2026-11-27");
+  REQUIRE(next);
+  CHECK(next->data_interval_end == "2026-11-28T00:00:00Z");
+  auto h = store->begin_run(test::make_begin("daily", "2026-11-27"));
+  CHECK(h.run_id == "daily-20261127-de79bd");
+  CHECK(h.try_number == 2);
+  auto b = test::make_begin("daily", "2026-11-27T06:00:00Z");
+  b.logical_time = "2026-11-27T06:00:00Z";
+  b.data_interval_start = "2026-11-27T05:00:00Z";
+  b.data_interval_end = "2026-11-27T06:00:00Z";
+  auto instant = store->begin_run(b);
+  CHECK_FALSE(instant.existed);
+  CHECK(std::regex_match(instant.run_id, std::regex("daily-20261127T060000Z-[0-9a-f]{6}")));
+  auto shown = store->get_run(instant.run_id);
+  REQUIRE(shown);
+  CHECK(shown->summary.logical_date == "2026-11-27T06:00:00Z");  // the key
+  CHECK(shown->summary.logical_time == "2026-11-27T06:00:00Z");
+  CHECK(shown->summary.data_interval_start == "2026-11-27T05:00:00Z");
+  // Peeking reports the recorded interval: PipelineRun keeps it for a try that names none.
+  auto again = store->peek_run("daily", "2026-11-27T06:00:00Z");
+  REQUIRE(again);
+  CHECK(again->data_interval_start == "2026-11-27T05:00:00Z");
+  CHECK(store->list_runs("daily", 10).size() == 3);
+
+  RawDb raw(path);
+  CHECK(raw.count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
+        0);
+  CHECK(raw.count("SELECT count(*) FROM pragma_foreign_key_check") == 0);
+}
+
+TEST_CASE("the version 7 step leaves a run whose date is not a calendar date to the readers",
+          "[state][schema][logical_time]") {
+  test::TempDir dir;
+  const std::string path = dir.str("state.db");
+  {
+    RawDb raw(path);
+    raw.exec(kSchemaV1);
+    raw.exec(
+        "INSERT INTO runs VALUES('odd-20260230-abcdef', 'odd', '2026-02-30', '{}', 'h0', "
+        "'failed', '2026-11-27T06:00:00.000Z', '2026-11-27T06:01:00.000Z', 1);");
+  }
+  auto store = test::open_store(path);
+  auto run = store->get_run("odd-20260230-abcdef");
+  REQUIRE(run);
+  CHECK(RawDb(path).scalar("SELECT logical_time FROM runs").empty());
+  CHECK(run->summary.logical_time == "2026-02-30T00:00:00Z");
+  CHECK(run->summary.data_interval_start == "2026-02-30T00:00:00Z");
 }

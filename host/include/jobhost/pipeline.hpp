@@ -78,7 +78,9 @@ struct JobOptions {
 };
 
 struct RunOptions {
-  std::string logical_date{};  // YYYY-MM-DD; empty: today (UTC)
+  // YYYY-MM-DD, or an ISO instant (2026-12-01T13:00:00Z, or with an offset), normalised to
+  // UTC; empty: today (UTC). A date and an instant are different runs.
+  std::string logical_date{};
   // SQLite run store. Empty: state in memory only (every run starts fresh). With a path, runs
   // are recorded like `jobhost run --state PATH` and a rerun of the same (pipeline, date)
   // skips the jobs that already succeeded.
@@ -113,6 +115,7 @@ class RunResult {
   const std::string& status() const { return status_; }  // success | failed | cancelled
   const std::string& run_id() const { return run_id_; }
   const std::string& pipeline() const { return pipeline_; }
+  // As RunOptions::logical_date, normalised: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.
   const std::string& logical_date() const { return logical_date_; }
   const std::vector<JobResult>& jobs() const { return jobs_; }
 

@@ -9,6 +9,7 @@
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
 #include "state/state_path.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost::cli {
 namespace {
@@ -32,7 +33,8 @@ boost::json::object history_json(const std::string& pipeline, const std::string&
   boost::json::array attempts;
   for (auto& a : h.attempts)
     attempts.push_back({{"run_id", a.run_id},
-                        {"logical_date", a.logical_date},
+                        {"logical_date", logical_date_of(a.logical_date)},
+                        {"logical_time", logical_time_of(a.logical_date)},
                         {"try_number", a.try_number},
                         {"attempt", a.attempt},
                         {"state", a.state},

@@ -22,10 +22,13 @@ namespace {
 
 const char* kRunHelp = R"(usage: jobhost run FILE [options]
 
-Runs a pipeline for a logical date. Jobs that succeeded in an earlier run of the same
-(pipeline, date) are not run again; failed, cancelled and never-started ones are.
+Runs a pipeline for a logical date or time. Jobs that succeeded in an earlier run of the
+same (pipeline, date or time) are not run again; failed, cancelled and never-started ones are.
 
-  --date YYYY-MM-DD     logical date (default: today, UTC); {{ run.logical_date }}
+  --date D              logical date YYYY-MM-DD (default: today, UTC), or logical time as
+                        an ISO instant: 2026-12-01T13:00:00Z, or with an offset (+01:00)
+  --data-interval S/E   the data interval the run covers, two instants (default: what the
+                        run recorded before, else the date's UTC day, or [time, time])
   --param KEY=VALUE     override a [pipeline.params] default (repeatable)
   --max-parallel N      jobs running at once (default: pipeline, host config, cores)
   --max-deferred N      attempts of deferrable job types in progress at once, running
@@ -218,6 +221,13 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   req.spec = &spec;
   req.plugins = plugins.get();
   req.logical_date = date;
+  if (auto v = args.value("--data-interval")) {
+    auto slash = v->find('/');
+    if (slash == std::string::npos)
+      throw UsageError("--data-interval needs START/END (two ISO instants), got '" + *v + "'");
+    req.data_interval_start = v->substr(0, slash);  // checked by the run, with the date
+    req.data_interval_end = v->substr(slash + 1);
+  }
   for (auto& p : args.values("--param")) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("--param needs KEY=VALUE, got '" + p + "'");
@@ -262,15 +272,14 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
 
 namespace {
 std::vector<OptionSpec> run_options() {
-  return common_options({{"--param", true, true}, {"--date", true}, {"--max-parallel", true},
+  return common_options({{"--param", true, true}, {"--date", true}, {"--data-interval", true},
+                         {"--max-parallel", true},
                          {"--max-deferred", true},
                          {"--only", true, true}, {"--json"}, {"--state", true}, {"--no-state"},
                          {"--force"}, {"--force-job", true, true}, {"--cancel-grace", true}});
 }
 std::string date_arg(const Args& args) {
-  auto d = args.value("--date").value_or(today_utc());
-  if (!valid_logical_date(d)) throw UsageError("--date must be a YYYY-MM-DD date, got '" + d + "'");
-  return d;
+  return logical_time_arg(args.value("--date").value_or(today_utc()));
 }
 }  // namespace
 
@@ -288,7 +297,7 @@ int cmd_run(const std::vector<std::string>& argv) {
 int cmd_run_job(const std::vector<std::string>& argv) {
   Args args(argv, run_options());
   if (args.flag("--help")) {
-    std::cout << "usage: jobhost run-job FILE JOB --date YYYY-MM-DD [run options]\n\n"
+    std::cout << "usage: jobhost run-job FILE JOB --date D [run options]\n\n"
                  "Runs exactly one job of the pipeline (even if it succeeded before), with its\n"
                  "upstream outputs from the run store, and records it. Engines that run exported\n"
                  "pipelines call this for each task.\n";

@@ -8,6 +8,7 @@
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
 #include "state/state_path.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost::cli {
 namespace {
@@ -35,7 +36,11 @@ boost::json::object summary_json(const state::RunSummary& r) {
   boost::json::object counts;
   for (auto& [state, n] : r.counts_by_state) counts[state] = n;
   return {{"run_id", r.run_id},         {"pipeline", r.pipeline},
-          {"logical_date", r.logical_date}, {"status", r.status},
+          {"logical_date", logical_date_of(r.logical_date)},
+          {"logical_time", r.logical_time},
+          {"data_interval_start", r.data_interval_start},
+          {"data_interval_end", r.data_interval_end},
+          {"status", r.status},
           {"try_number", r.try_number},   {"started_at", r.started_at},
           {"ended_at", r.ended_at},       {"duration_ms", r.duration_ms},
           {"counts_by_state", std::move(counts)}};

@@ -20,6 +20,7 @@ Shows one run: its status, parameters and every job with its state, number of at
 run is not recorded.
 
   --pipeline NAME --date D  find the run of this pipeline for this logical date
+                            (YYYY-MM-DD) or time (an ISO instant, as run --date took it)
   --json                    a JSON object instead of text
   --state PATH              the state store (default: $JOBHOST_STATE, the host config's
                             state_path, else .jobhost/state.db)
@@ -31,6 +32,7 @@ void print_detail(const state::RunDetail& d) {
   TextTable head({"run", s.run_id});
   head.add({"pipeline", s.pipeline});
   head.add({"date", s.logical_date});
+  head.add({"interval", s.data_interval_start + "/" + s.data_interval_end});
   head.add({"status", s.status + " (try " + std::to_string(s.try_number) + ")"});
   head.add({"started", format_time(s.started_at) + " UTC"});
   if (!s.ended_at.empty()) head.add({"ended", format_time(s.ended_at) + " UTC"});
@@ -72,7 +74,8 @@ int cmd_show(const std::vector<std::string>& argv) {
     return kOk;
   }
   const auto pipeline = args.value("--pipeline");
-  const auto date = args.value("--date");
+  auto date = args.value("--date");
+  if (date) date = logical_time_arg(*date);  // the key run --date recorded
   const auto& pos = args.positional();
   if (pos.size() > 1) throw UsageError("show takes one RUN_ID");
   if (pos.empty() && !(pipeline && date))

@@ -9,6 +9,7 @@
 #include "connections/connections.hpp"
 #include "exec/host_services.hpp"
 #include "state/state_path.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost::cli {
 
@@ -70,6 +71,15 @@ std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& 
   opt.path = state_path(args, host);
   opt.synchronous_full = host.synchronous_full;
   return state::RunStore::open(opt);
+}
+
+std::string logical_time_arg(const std::string& text, const char* option) {
+  std::string why;
+  auto key = normalize_logical_time(text, &why);
+  if (!key)
+    throw UsageError(std::string(option) + " '" + text + "': " + why + " (" + kLogicalTimeForms +
+                     ")");
+  return *key;
 }
 
 }  // namespace jobhost::cli

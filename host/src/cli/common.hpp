@@ -28,4 +28,8 @@ std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig&
 std::string state_path(const Args& args, const HostConfig& host);
 std::unique_ptr<state::RunStore> open_store(const Args& args, const HostConfig& host);
 
+// A --date value as the run's key (util/logical_time.hpp): a date as it is, an ISO instant
+// normalised to UTC. Throws UsageError (exit 2) saying what is wrong.
+std::string logical_time_arg(const std::string& text, const char* option = "--date");
+
 }  // namespace jobhost::cli

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/logical_time.hpp"
+
 namespace jobhost::cli {
 namespace {
 
@@ -23,6 +25,7 @@ struct JobView {
 
 struct RunView {
   std::string run_id, pipeline, logical_date, status;
+  std::string logical_time, data_interval_start, data_interval_end;
   int try_number = 0;
   std::string started_at, ended_at;
   int64_t duration_ms = 0;
@@ -71,6 +74,9 @@ std::string serialize(const RunView& v) {
                           {"run_id", v.run_id},
                           {"pipeline", v.pipeline},
                           {"logical_date", v.logical_date},
+                          {"logical_time", v.logical_time},
+                          {"data_interval_start", v.data_interval_start},
+                          {"data_interval_end", v.data_interval_end},
                           {"status", v.status},
                           {"try", v.try_number},
                           {"started_at", text_or_null(v.started_at)},
@@ -98,7 +104,10 @@ std::string run_document(const RunReport& r) {
   RunView v;
   v.run_id = r.run_id;
   v.pipeline = r.pipeline;
-  v.logical_date = r.logical_date;
+  v.logical_date = logical_date_of(r.logical_date);
+  v.logical_time = r.logical_time;
+  v.data_interval_start = r.data_interval_start;
+  v.data_interval_end = r.data_interval_end;
   v.status = r.status;
   v.try_number = r.try_number;
   v.started_at = r.started_at;
@@ -138,7 +147,10 @@ std::string run_document(const state::RunDetail& d) {
   RunView v;
   v.run_id = s.run_id;
   v.pipeline = s.pipeline;
-  v.logical_date = s.logical_date;
+  v.logical_date = logical_date_of(s.logical_date);
+  v.logical_time = s.logical_time;
+  v.data_interval_start = s.data_interval_start;
+  v.data_interval_end = s.data_interval_end;
   v.status = s.status;
   v.try_number = s.try_number;
   v.started_at = s.started_at;

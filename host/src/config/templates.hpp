@@ -1,4 +1,5 @@
-// {{ params.NAME }}, {{ run.logical_date }}, {{ run.id }}, {{ job.name }} in config strings,
+// {{ params.NAME }}, {{ run.logical_date }}, {{ run.logical_time }}, {{ run.data_interval_start }},
+// {{ run.data_interval_end }}, {{ run.id }}, {{ job.name }} in config strings,
 // and {{ jobs.NAME.outputs.KEY }}: an upstream job's output, expanded when the job starts.
 #pragma once
 

@@ -16,6 +16,7 @@
 #include "graph/dag.hpp"
 #include "state/clock.hpp"
 #include "util/hash.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost {
 
@@ -92,12 +93,16 @@ class RunSteps {
       : req_(req), spec_(*req.spec), file_(spec_.file.empty() ? spec_.name : spec_.file) {}
   ~RunSteps() { unlock(); }
 
+  void check_logical_time();
   void check_request();
   void check_selected_upstreams();
   void start_report();
-  // Takes the run lock. True when every job already succeeded with its current definition:
-  // the report is then complete and nothing is recorded.
-  bool lock_and_find_nothing_to_do();
+  // Takes the run lock and reads what earlier tries of the run left.
+  void lock_and_peek();
+  void resolve_data_interval();
+  // True when every job already succeeded with its current definition: the report is then
+  // complete and nothing is recorded.
+  bool find_nothing_to_do();
   void begin_try();
   std::vector<ExecJob> build_jobs();
   // `attach` is called with the executor before it runs (so that cancel() reaches it) and with
@@ -119,6 +124,8 @@ class RunSteps {
   const RunRequest& req_;
   const PipelineSpec& spec_;
   const std::string& file_;
+  std::string key_;         // the logical date or time, normalised: with the pipeline, the run
+  DataInterval requested_;  // the request's data interval, normalised; empty: none given
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::map<std::string, std::string, std::less<>> params_;
   std::vector<const JobTypeRef*> types_;
@@ -144,10 +151,29 @@ uint32_t RunSteps::job_index(const std::string& name, const char* option) const 
                                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
 }
 
-// Inputs the file does not check: the date, --param, job types, --only and --force-job.
+// The logical date or time and the data interval, normalised (instants in UTC).
+void RunSteps::check_logical_time() {
+  std::string why;
+  auto key = normalize_logical_time(req_.logical_date, &why);
+  if (!key)
+    throw InputError(file_, 0, 0, "logical date '" + req_.logical_date +
+                                      "' is not a valid date or ISO instant: " + why + " (" +
+                                      kLogicalTimeForms + ")");
+  key_ = std::move(*key);
+  if (req_.data_interval_start.empty() && req_.data_interval_end.empty()) return;
+  auto start = normalize_instant(req_.data_interval_start, &why);
+  if (!start)
+    throw InputError(file_, 0, 0, "data interval start '" + req_.data_interval_start + "': " + why);
+  auto end = normalize_instant(req_.data_interval_end, &why);
+  if (!end)
+    throw InputError(file_, 0, 0, "data interval end '" + req_.data_interval_end + "': " + why);
+  if (*end < *start)  // one format, four-digit years: text order is time order
+    throw InputError(file_, 0, 0, "data interval " + *start + "/" + *end + " ends before it starts");
+  requested_ = {std::move(*start), std::move(*end)};
+}
+
+// Inputs the file does not check: --param, job types, --only and --force-job.
 void RunSteps::check_request() {
-  if (!valid_logical_date(req_.logical_date))
-    throw InputError(file_, 0, 0, "logical date '" + req_.logical_date + "' is not a valid YYYY-MM-DD date");
   params_.insert(spec_.params.begin(), spec_.params.end());
   std::vector<std::string> param_names;
   for (auto& [k, v] : spec_.params) param_names.push_back(k);
@@ -191,7 +217,7 @@ void RunSteps::check_selected_upstreams() {
   if (req_.only.empty()) return;
   std::set<std::string> succeeded;
   if (req_.store) {
-    if (auto id = req_.store->find_run_id(spec_.name, req_.logical_date))
+    if (auto id = req_.store->find_run_id(spec_.name, key_))
       if (auto detail = req_.store->get_run(*id))
         for (auto& j : detail->jobs)
           if (j.state == "success") succeeded.insert(j.job);
@@ -202,7 +228,7 @@ void RunSteps::check_selected_upstreams() {
       if (selected_[p] || succeeded.count(spec_.jobs[p].name)) continue;
       throw InputError(file_, spec_.jobs[i].line, spec_.jobs[i].column,
                        "job '" + spec_.jobs[i].name + "' needs upstream job '" + spec_.jobs[p].name +
-                           "', which has not succeeded for " + req_.logical_date +
+                           "', which has not succeeded for " + key_ +
                            ": run it first, or select it too with --only");
     }
   }
@@ -211,12 +237,14 @@ void RunSteps::check_selected_upstreams() {
 void RunSteps::start_report() {
   report.pipeline = spec_.name;
   report.selected = selected_;
-  report.logical_date = req_.logical_date;
+  report.logical_date = key_;
+  report.logical_time = logical_time_of(key_);
   report.params.insert(params_.begin(), params_.end());
   report.started_at = state::now_iso_utc();
   for (auto& j : spec_.jobs) report.names.push_back(j.name);
   for (auto& [k, v] : params_) vars_.values["params." + k] = v;
-  vars_.values["run.logical_date"] = req_.logical_date;
+  vars_.values["run.logical_date"] = logical_date_of(key_);
+  vars_.values["run.logical_time"] = report.logical_time;
   vars_.values["pipeline.name"] = spec_.name;
   vars_.keep_job_outputs = true;  // expanded when each job starts
   configs_.resize(spec_.jobs.size());
@@ -257,20 +285,37 @@ bool RunSteps::success_stands(const std::map<std::string, state::PriorJob>& prio
   return it->second.config_hash == hashes_[i];
 }
 
-bool RunSteps::lock_and_find_nothing_to_do() {
-  if (!req_.store) return false;
-  if (auto holder = req_.store->try_lock(spec_.name, req_.logical_date)) {
-    throw RunLocked("pipeline '" + spec_.name + "' for " + req_.logical_date +
+// begin_try() reuses what the peek read, so reading it here costs nothing extra.
+void RunSteps::lock_and_peek() {
+  if (!req_.store) return;
+  if (auto holder = req_.store->try_lock(spec_.name, key_)) {
+    throw RunLocked("pipeline '" + spec_.name + "' for " + key_ +
                     " is already running in another jobhost (pid " + std::to_string(holder->pid) +
                     " on " + holder->hostname + ", started " + holder->started_at + ")");
   }
   locked_ = true;
+  earlier_ = req_.store->peek_run(spec_.name, key_);
+}
+
+// The request's interval (a schedule's, or --data-interval); else the one the run's earlier try
+// recorded, so that resuming a scheduled run by hand keeps its data and its jobs' definitions;
+// else the key's default.
+void RunSteps::resolve_data_interval() {
+  DataInterval d = requested_;
+  if (d.start.empty() && earlier_) d = {earlier_->data_interval_start, earlier_->data_interval_end};
+  if (d.start.empty() || d.end.empty()) d = default_data_interval(key_);
+  report.data_interval_start = d.start;
+  report.data_interval_end = d.end;
+  vars_.values["run.data_interval_start"] = d.start;
+  vars_.values["run.data_interval_end"] = d.end;
+}
+
+bool RunSteps::find_nothing_to_do() {
   // A rerun where every job already succeeded with its current definition is a no-op: no
   // new try is recorded, so rerunning a finished date any number of times costs nothing.
   // The earlier try must have ended as a success too: one cut off (host killed, cancelled)
   // after its last job succeeded still needs a try that finishes it.
   if (req_.force || !req_.force_jobs.empty() || !req_.only.empty()) return false;
-  earlier_ = req_.store->peek_run(spec_.name, req_.logical_date);
   if (!earlier_ || earlier_->previous_status != "success" || earlier_->interrupted_attempts != 0 ||
       earlier_->deferred_attempts != 0)
     return false;
@@ -279,6 +324,7 @@ bool RunSteps::lock_and_find_nothing_to_do() {
   report.run_id = earlier_->run_id;
   report.try_number = earlier_->try_number;
   report.status = "success";
+  if (req_.on_begin) req_.on_begin(report.run_id);
   report.carried_over.assign(spec_.jobs.size(), true);
   for (auto& j : spec_.jobs) {
     const state::PriorJob& p = earlier_->prior.at(j.name);
@@ -299,15 +345,16 @@ bool RunSteps::lock_and_find_nothing_to_do() {
 // The run row and what earlier tries left (or a run id in memory).
 void RunSteps::begin_try() {
   if (!req_.store) {
-    // The store's format: <pipeline>-<YYYYMMDD>-<6 hex>.
-    std::string date = req_.logical_date;
-    std::erase(date, '-');
-    handle_.run_id = spec_.name + "-" + date + "-" + random_hex(6);
+    // The store's format: <pipeline>-<YYYYMMDD or YYYYMMDDTHHMMSSZ>-<6 hex>.
+    handle_.run_id = spec_.name + "-" + run_id_stamp(key_) + "-" + random_hex(6);
   } else {
     boost::json::object pj;
     for (auto& [k, v] : params_) pj[k] = v;
-    state::RunBegin begin{spec_.name, req_.logical_date, boost::json::serialize(pj), file_hash_,
+    state::RunBegin begin{spec_.name, key_, boost::json::serialize(pj), file_hash_,
                           spec_.source_text};
+    begin.logical_time = report.logical_time;
+    begin.data_interval_start = report.data_interval_start;
+    begin.data_interval_end = report.data_interval_end;
     // What the peek read serves the new try too: the earlier tries are read once.
     handle_ = earlier_ ? req_.store->begin_run(begin, std::move(*earlier_)) : req_.store->begin_run(begin);
     if (handle_.interrupted_attempts > 0)
@@ -318,6 +365,7 @@ void RunSteps::begin_try() {
   }
   report.run_id = handle_.run_id;
   report.try_number = handle_.try_number;
+  if (req_.on_begin) req_.on_begin(handle_.run_id);
 }
 
 ExecJob RunSteps::make_job(uint32_t i) {
@@ -449,10 +497,9 @@ void RunSteps::unlock() {
   if (!locked_) return;
   locked_ = false;
   try {
-    req_.store->unlock(spec_.name, req_.logical_date);
+    req_.store->unlock(spec_.name, key_);
   } catch (const std::exception& e) {  // may run while an exception unwinds
-    spdlog::error("could not release the run lock of {} for {}: {}", spec_.name, req_.logical_date,
-                  e.what());
+    spdlog::error("could not release the run lock of {} for {}: {}", spec_.name, key_, e.what());
   }
 }
 
@@ -464,7 +511,7 @@ void RunSteps::run_executor(std::vector<ExecJob> jobs,
   opt.fail_fast = spec_.fail_fast;
   opt.run_id = handle_.run_id;
   opt.pipeline = spec_.name;
-  opt.logical_date = req_.logical_date;
+  opt.logical_date = logical_date_of(key_);  // job types see a date (the ABI's YYYY-MM-DD)
   opt.scratch_root = req_.scratch_root;
   opt.params = params_;
   opt.cancel_grace = req_.cancel_grace;
@@ -528,10 +575,13 @@ void PipelineRun::cancel() {
 
 RunReport PipelineRun::run() {
   RunSteps steps(impl_->req);
+  steps.check_logical_time();
   steps.check_request();
   steps.check_selected_upstreams();
   steps.start_report();
-  if (steps.lock_and_find_nothing_to_do()) return std::move(steps.report);
+  steps.lock_and_peek();
+  steps.resolve_data_interval();
+  if (steps.find_nothing_to_do()) return std::move(steps.report);
   steps.begin_try();
   steps.run_executor(steps.build_jobs(), [this](Executor* executor) {
     std::lock_guard lock(impl_->mu);

@@ -1,4 +1,4 @@
-// One run of a pipeline for a logical date: resolves params and templates, decides what an
+// One run of a pipeline for a logical date or time: resolves params and templates, decides what an
 // earlier run already did (resume), executes the rest, and records it in the run store.
 #pragma once
 
@@ -20,7 +20,13 @@ struct RunRequest {
   const PluginRegistry* plugins = nullptr;
   // In-process job types (the fluent API), looked up before the plugins.
   const std::map<std::string, JobTypeRef, std::less<>>* local_types = nullptr;
-  std::string logical_date;                                  // YYYY-MM-DD
+  // What --date names: a date YYYY-MM-DD, or an ISO instant (Z or an offset), which the run
+  // normalises to UTC (util/logical_time.hpp). With the pipeline it identifies the run.
+  std::string logical_date;
+  // The data interval the run covers, ISO instants, both or neither. Neither: what an earlier
+  // try of the run recorded, else the default (a date's UTC day, an instant's [t, t]). A
+  // schedule sets them to its previous fire time and this tick.
+  std::string data_interval_start, data_interval_end;
   std::vector<std::pair<std::string, std::string>> param_overrides;
   int max_parallel = 0;
   int max_deferred = 0;                 // 0: the default, 10,000
@@ -35,12 +41,16 @@ struct RunRequest {
   Millis cancel_grace{5000};
   bool log_state_changes = true;        // one info line per state change
   std::function<void(uint32_t job, JobState state)> on_state;  // progress display
+  // Called once the run id is known (before any job starts; also for "nothing to do").
+  std::function<void(const std::string& run_id)> on_begin;
 };
 
 struct RunReport {
   std::string run_id;
   std::string pipeline;
-  std::string logical_date;
+  std::string logical_date;  // the run's key, normalised: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ
+  std::string logical_time;  // the key as an instant (a date's midnight UTC)
+  std::string data_interval_start, data_interval_end;  // instants
   std::string status;  // success | failed | cancelled
   int try_number = 1;
   std::vector<std::string> names;           // job names, in spec order

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "state/clock.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost::state {
 namespace {
@@ -13,7 +14,8 @@ namespace {
 const char* kSummarySelect =
     "SELECT id, pipeline, logical_date, status, started_at, COALESCE(ended_at, ''), try_number, "
     "CAST(ROUND((julianday(COALESCE(ended_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) - "
-    "julianday(started_at)) * 86400000.0) AS INTEGER), params_json, file_hash FROM runs ";
+    "julianday(started_at)) * 86400000.0) AS INTEGER), params_json, file_hash, logical_time, "
+    "data_interval_start, data_interval_end FROM runs ";
 
 RunSummary read_summary(const sql::Stmt& st) {
   RunSummary s;
@@ -25,6 +27,16 @@ RunSummary read_summary(const sql::Stmt& st) {
   s.ended_at = st.text(5);
   s.try_number = static_cast<int>(st.int64(6));
   s.duration_ms = std::max<int64_t>(0, st.int64(7));
+  // Empty only in a row the version 7 step could not fill (a date edited by hand).
+  s.logical_time = st.text(10);
+  if (s.logical_time.empty()) s.logical_time = logical_time_of(s.logical_date);
+  s.data_interval_start = st.text(11);
+  s.data_interval_end = st.text(12);
+  if (s.data_interval_start.empty() || s.data_interval_end.empty()) {
+    DataInterval d = default_data_interval(s.logical_date);
+    s.data_interval_start = d.start;
+    s.data_interval_end = d.end;
+  }
   return s;
 }
 

@@ -2,7 +2,8 @@
 // pipeline definition as it was run. One writer thread batches changes (group commit).
 //
 // A run is identified by (pipeline, logical_date): rerunning the same pair reuses the run
-// row and appends attempts under a new `try_number`.
+// row and appends attempts under a new `try_number`. `logical_date` here is the run's key as
+// util/logical_time.hpp defines it: a date YYYY-MM-DD, or an instant YYYY-MM-DDTHH:MM:SSZ.
 #pragma once
 
 #include <chrono>
@@ -80,7 +81,10 @@ struct PriorJob {
 struct RunSummary {
   std::string run_id;
   std::string pipeline;
-  std::string logical_date;
+  std::string logical_date;  // the key: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ
+  // The key as an instant (a date's midnight UTC), and the data interval the run covers
+  // (instants; a store from before version 7 gets a date's defaults, its UTC day).
+  std::string logical_time, data_interval_start, data_interval_end;
   std::string status;      // running | success | failed | cancelled
   std::string started_at;  // ISO-8601 UTC
   std::string ended_at;    // empty while running
@@ -91,7 +95,7 @@ struct RunSummary {
 
 struct AttemptRecord {
   std::string run_id;
-  std::string logical_date;
+  std::string logical_date;  // the run's key, as in RunSummary
   std::string job;
   int try_number = 0;
   int attempt = 0;
@@ -137,10 +141,13 @@ struct JobHistory {
 
 struct RunBegin {
   std::string pipeline;
-  std::string logical_date;
+  std::string logical_date;  // the key, normalised (util/logical_time.hpp)
   std::string params_json;
   std::string file_hash;    // of the pipeline file's bytes
   std::string definition;   // the pipeline file text as run
+  // Recorded with each try: the key as an instant and the data interval the try covers.
+  // Empty: the key's defaults (default_data_interval).
+  std::string logical_time{}, data_interval_start{}, data_interval_end{};
 };
 
 struct RunHandle {
@@ -153,6 +160,9 @@ struct RunHandle {
   int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
   int64_t deferred_attempts = 0;            // attempts found deferred (re-attach or lose them)
   int64_t last_log_row = 0;  // newest attempt log row of the run when read (0: none)
+  // The data interval the latest earlier try recorded (empty when !existed): a later try
+  // that names none keeps it, so a resumed scheduled run keeps its interval.
+  std::string data_interval_start, data_interval_end;
 };
 
 class RunStore {

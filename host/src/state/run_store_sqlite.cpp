@@ -15,19 +15,31 @@
 #include "state/schema.hpp"
 #include "state/store_writer.hpp"
 #include "util/hash.hpp"
+#include "util/logical_time.hpp"
 
 namespace jobhost::state {
 namespace {
 
-// <pipeline>-<YYYYMMDD>-<6 hex>: readable in `jobhost runs`, unique by the random suffix.
+// What a try records about its logical time: the given values, else the key's defaults.
+struct TryTimes {
+  std::string logical_time, start, end;
+  explicit TryTimes(const RunBegin& b)
+      : logical_time(b.logical_time.empty() ? logical_time_of(b.logical_date) : b.logical_time) {
+    DataInterval d = default_data_interval(b.logical_date);
+    start = b.data_interval_start.empty() ? d.start : b.data_interval_start;
+    end = b.data_interval_end.empty() ? d.end : b.data_interval_end;
+  }
+};
+
+// <pipeline>-<YYYYMMDD>-<6 hex> (an instant: <pipeline>-<YYYYMMDDTHHMMSSZ>-<6 hex>): readable
+// in `jobhost runs`, a valid file name, unique by the random suffix.
 std::string make_run_id(const std::string& pipeline, const std::string& logical_date) {
   std::string id;
   for (char c : pipeline)
     id += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
   if (id.empty()) id = "run";
   id += '-';
-  for (char c : logical_date)
-    if (std::isdigit(static_cast<unsigned char>(c))) id += c;
+  id += run_id_stamp(logical_date);
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char hex[8];
   std::snprintf(hex, sizeof hex, "%06x", static_cast<unsigned>(rng() & 0xffffff));
@@ -67,6 +79,7 @@ class SqliteRunStore final : public RunStore {
     const std::string now = now_iso_utc();
     sql::Transaction tx(db_);
     RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
+    const TryTimes times(b);
     if (h.existed) {
       if (peeked && peeked->run_id == h.run_id && peeked->try_number == h.try_number &&
           peeked->interrupted_attempts == 0 && peeked->last_log_row == last_log_row(h.run_id)) {
@@ -81,21 +94,25 @@ class SqliteRunStore final : public RunStore {
       ++h.try_number;
       sql::Stmt up(db_,
                    "UPDATE runs SET try_number = ?2, status = 'running', started_at = ?3, "
-                   "ended_at = NULL, params_json = ?4, file_hash = ?5 WHERE id = ?1");
+                   "ended_at = NULL, params_json = ?4, file_hash = ?5, logical_time = ?6, "
+                   "data_interval_start = ?7, data_interval_end = ?8 WHERE id = ?1");
       up.bind(1, h.run_id).bind(2, h.try_number).bind(3, now).bind(4, b.params_json);
-      up.bind(5, b.file_hash);
+      up.bind(5, b.file_hash).bind(6, times.logical_time).bind(7, times.start);
+      up.bind(8, times.end);
       up.run();
     } else {
       h.try_number = 1;
       sql::Stmt ins(db_,
                     "INSERT OR IGNORE INTO runs(id, pipeline, logical_date, params_json, "
-                    "file_hash, status, started_at, try_number) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, 'running', ?6, 1)");
+                    "file_hash, status, started_at, try_number, logical_time, "
+                    "data_interval_start, data_interval_end) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, 'running', ?6, 1, ?7, ?8, ?9)");
       // A random suffix can collide with an existing id; draw again.
       for (int i = 0; i < 16 && h.run_id.empty(); ++i) {
         std::string id = make_run_id(b.pipeline, b.logical_date);
         ins.bind(1, id).bind(2, b.pipeline).bind(3, b.logical_date).bind(4, b.params_json);
-        ins.bind(5, b.file_hash).bind(6, now);
+        ins.bind(5, b.file_hash).bind(6, now).bind(7, times.logical_time).bind(8, times.start);
+        ins.bind(9, times.end);
         ins.run();
         if (sqlite3_changes(db_.get()) == 1) h.run_id = id;
       }
@@ -281,12 +298,12 @@ class SqliteRunStore final : public RunStore {
   int64_t commits() const override { return writer_.commits(); }
 
  private:
-  // The run of (pipeline, date) as its latest try left it: id, try number, file hash, status.
-  // Caller holds mu_.
+  // The run of (pipeline, date) as its latest try left it: id, try number, file hash, status,
+  // data interval. Caller holds mu_.
   std::optional<RunHandle> find_run(const std::string& pipeline, const std::string& logical_date) {
     sql::Stmt st(db_,
-                 "SELECT id, try_number, file_hash, status FROM runs "
-                 "WHERE pipeline = ?1 AND logical_date = ?2");
+                 "SELECT id, try_number, file_hash, status, data_interval_start, "
+                 "data_interval_end FROM runs WHERE pipeline = ?1 AND logical_date = ?2");
     st.bind(1, pipeline).bind(2, logical_date);
     if (!st.step()) return std::nullopt;
     RunHandle h;
@@ -295,6 +312,8 @@ class SqliteRunStore final : public RunStore {
     h.try_number = static_cast<int>(st.int64(1));
     h.previous_file_hash = st.text(2);
     h.previous_status = st.text(3);
+    h.data_interval_start = st.text(4);
+    h.data_interval_end = st.text(5);
     return h;
   }
 

@@ -201,6 +201,25 @@ CREATE VIEW attempts AS
   WHERE newest = 1;
 )sql";
 
+// Version 7: runs of an instant (sub-daily schedules), util/logical_time.hpp. runs.logical_date
+// keeps what identifies the run with its pipeline (UNIQUE(pipeline, logical_date); run_locks
+// likewise): a date YYYY-MM-DD as before, or an instant YYYY-MM-DDTHH:MM:SSZ. Storing the
+// instant there, instead of a column beside the date, keeps the table and its constraint: a
+// new UNIQUE would mean rebuilding `runs`, which four tables reference with ON DELETE CASCADE.
+// New columns: the instant (a date's midnight UTC) and the run's data interval. Existing runs
+// (all dates) get a date's defaults, its UTC day; a row whose date is not a calendar date
+// (edited by hand) keeps '', and readers derive the defaults. ('+0 days' makes SQLite roll an
+// impossible day over, e.g. 2026-02-30 to 2026-03-02, where date() alone returns it as is.)
+const char* kV7 = R"sql(
+ALTER TABLE runs ADD COLUMN logical_time TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN data_interval_start TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN data_interval_end TEXT NOT NULL DEFAULT '';
+UPDATE runs SET logical_time = logical_date || 'T00:00:00Z',
+  data_interval_start = logical_date || 'T00:00:00Z',
+  data_interval_end = date(logical_date, '+1 day') || 'T00:00:00Z'
+  WHERE length(logical_date) = 10 AND date(logical_date, '+0 days') = logical_date;
+)sql";
+
 int read_user_version(sql::Db& db) {
   sql::Stmt st(db, "PRAGMA user_version");
   st.step();
@@ -218,7 +237,7 @@ void apply_connection_settings(sql::Db& db, bool synchronous_full) {
 }  // namespace
 
 const std::vector<std::string>& schema_migrations() {
-  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4, kV5, kV6};
+  static const std::vector<std::string> steps = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
   return steps;
 }
 
