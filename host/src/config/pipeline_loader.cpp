@@ -14,6 +14,7 @@
 
 #include "config/config_schema.hpp"
 #include "config/diagnostics.hpp"
+#include "config/pipeline_schedule.hpp"
 #include "config/strict_table.hpp"
 #include "config/templates.hpp"
 #include "connections/connections.hpp"
@@ -37,8 +38,9 @@ std::string shortest_decimal(double d) {
   return std::string(buf, r.ptr);
 }
 
-const std::vector<std::string> kRunVariables = {"run.logical_date", "run.id", "job.name",
-                                                "pipeline.name"};
+const std::vector<std::string> kRunVariables = {
+    "run.logical_date", "run.logical_time", "run.data_interval_start", "run.data_interval_end",
+    "run.id", "job.name", "pipeline.name"};
 
 // [defaults] and per-job settings share these keys.
 void read_retry_and_timeout(StrictTable& t, RetryPolicy& retry, std::optional<Millis>& timeout) {
@@ -109,7 +111,9 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
 
   if (auto* p = top.table("pipeline", /*required=*/true)) {
     StrictTable t(*p, "pipeline", diags);
-    t.allow({"name", "description", "max_parallel", "max_deferred", "fail_fast", "params"});
+    t.allow({"name", "description", "max_parallel", "max_deferred", "fail_fast", "params",
+             "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
+             "trigger"});
     if (auto v = t.string("name", true)) {
       spec.name = *v;
       if (!valid_name(spec.name)) t.error("name", "pipeline name must match [A-Za-z0-9_-]+");
@@ -118,6 +122,7 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
     if (auto v = t.integer("max_parallel", 1, 100000)) spec.max_parallel = static_cast<int>(*v);
     if (auto v = t.integer("max_deferred", 1, 10000000)) spec.max_deferred = static_cast<int>(*v);
     spec.fail_fast = t.boolean("fail_fast").value_or(false);
+    spec.schedule = read_pipeline_schedule(*p, spec.name, diags);
     if (auto* params = t.table("params")) {
       // toml::table is ordered by key; file order is kept by source position.
       std::vector<std::pair<toml::source_position, std::pair<std::string, std::string>>> ordered;

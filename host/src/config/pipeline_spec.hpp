@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "config/duration.hpp"
+#include "schedule/schedule_spec.hpp"
 
 namespace jobhost {
 
@@ -48,6 +49,9 @@ struct PipelineSpec {
   bool fail_fast = false;
   std::vector<std::pair<std::string, std::string>> params;  // defaults, in file order
   std::vector<JobSpec> jobs;
+  // The schedule keys of [pipeline] and [pipeline.trigger]; nullopt when the file sets none
+  // of them (the pipeline then runs only when asked, as with schedule = "none").
+  std::optional<::jobhost::schedule::ScheduleSpec> schedule;
   std::string source_text;              // the file's bytes (for hashing and the run store)
 
   const JobSpec* find(std::string_view job) const;
