@@ -7,7 +7,8 @@ export CCACHE_NOHASHDIR := 1
 DEB_PACKAGES = build-essential cmake ninja-build ccache pkg-config git \
   libboost1.81-dev libboost-json1.81-dev libspdlog-dev libtomlplusplus-dev catch2 \
   libsqlite3-dev sqlite3 libssl-dev libhowardhinnant-date-dev libeigen3-dev \
-  clang libc++-dev libc++abi-dev python3-jsonschema
+  clang libc++-dev libc++abi-dev python3-jsonschema \
+  chromium chromium-driver python3-selenium
 
 .PHONY: deps build test demo clean
 

@@ -39,6 +39,8 @@ const std::map<std::string, CommandInfo>& commands() {
       {"show", {cmd_show, "show one run: every job's state, attempts, duration, error"}},
       {"history", {cmd_history, "a job's recent attempts: durations p50/p95, failure rate"}},
       {"connections", {cmd_connections, "list the host config's connections; test one"}},
+      {"schedule", {cmd_schedule, "schedule next EXPR: a cron schedule's next fire times"}},
+      {"serve", {cmd_serve, "the scheduler daemon: schedules, triggers, REST API, status page"}},
   };
   return table;
 }

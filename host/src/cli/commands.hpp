@@ -17,5 +17,8 @@ int cmd_plan(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_run_job(const std::vector<std::string>& args);
 int cmd_connections(const std::vector<std::string>& args);
+// jobhost schedule next EXPR [--tz TZ] [--from ISO-INSTANT] [--count N]
+int cmd_schedule(const std::vector<std::string>& args);
+int cmd_serve(const std::vector<std::string>& args);
 
 }  // namespace jobhost::cli

@@ -37,7 +37,7 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   Diagnostics diags(path);
   StrictTable t(root, "host config", diags);
   t.allow({"plugin_path", "state_path", "max_parallel", "max_deferred", "log_level", "log_format",
-           "secrets_dir", "scratch_dir", "state_synchronous", "connections"});
+           "secrets_dir", "scratch_dir", "state_synchronous", "connections", "api_token_secret"});
   auto base = std::filesystem::path(path).parent_path();
   auto resolve = [&](const std::string& p) {
     return std::filesystem::path(p).is_absolute() || base.empty() ? p : (base / p).string();
@@ -62,6 +62,7 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
     if (*v != "normal" && *v != "full") t.error("state_synchronous", "state_synchronous must be \"normal\" or \"full\"");
     cfg.synchronous_full = *v == "full";
   }
+  if (auto v = t.string("api_token_secret")) cfg.api_token_secret = *v;
   if (const toml::table* connections = t.table("connections"))
     cfg.connections = std::make_shared<Connections>(
         read_connections(*connections, path, base.string(), diags));

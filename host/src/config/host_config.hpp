@@ -22,6 +22,7 @@ struct HostConfig {
   std::optional<std::string> scratch_dir;
   bool synchronous_full = false;        // state store: synchronous=FULL instead of NORMAL
   std::shared_ptr<const Connections> connections;  // [connections.NAME]; never null
+  std::optional<std::string> api_token_secret;     // serve: name of the API's bearer token secret
 };
 
 // Throws InputError (file:line:col) on a bad file; a missing explicit file is an error too,

@@ -1,0 +1,28 @@
+// One run the daemon has in progress (daemon_runs.cpp).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "exec/pipeline_run.hpp"
+#include "serve/daemon.hpp"
+#include "state/run_store.hpp"
+
+namespace jobhost::serve {
+
+// Its own store connection and thread; reaped once done.
+struct Daemon::Active {
+  std::string pipeline, logical, why;
+  std::shared_ptr<const PipelineSpec> spec;  // alive while the run uses it
+  std::unique_ptr<state::RunStore> store;
+  std::unique_ptr<PipelineRun> run;
+  std::thread thread;
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::string run_id;  // once begun
+};
+
+}  // namespace jobhost::serve

@@ -1,0 +1,150 @@
+// Starting, cancelling, reaping and draining the daemon's runs: each on its own thread with
+// its own store connection, as `jobhost run` would run it.
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "config/diagnostics.hpp"
+#include "serve/daemon.hpp"
+#include "serve/daemon_active.hpp"
+#include "state/run_store.hpp"
+
+namespace jobhost::serve {
+
+namespace {
+
+RunRequest make_request(const PipelineSpec& spec, const PluginRegistry& plugins,
+                        const DaemonOptions& options, state::RunStore* store) {
+  RunRequest req;
+  req.spec = &spec;
+  req.plugins = &plugins;
+  req.max_parallel = spec.max_parallel.value_or(options.max_parallel.value_or(0));
+  req.max_deferred = spec.max_deferred.value_or(options.max_deferred.value_or(0));
+  req.cancel_grace = options.cancel_grace;
+  req.scratch_root = options.scratch_root;
+  req.store = store;
+  req.log_state_changes = spec.jobs.size() <= 1000;
+  return req;
+}
+
+}  // namespace
+
+// Starts the run on its own thread; returns its run id once known ("" when it failed to
+// begin: a bad date, another host holds the run, a store error — logged).
+std::string Daemon::launch(Launch l) {
+  auto a = std::make_unique<Active>();
+  a->pipeline = l.spec->name;
+  a->logical = l.logical;
+  a->why = l.why;
+  a->spec = l.spec;
+  a->store = open_run_store(options_.store_path);
+  RunRequest req = make_request(*a->spec, plugins_, options_, a->store.get());
+  req.logical_date = l.logical;
+  req.data_interval_start = l.interval_start;
+  req.data_interval_end = l.interval_end;
+  req.param_overrides = l.params;
+  req.force = l.force;
+  auto begun = std::make_shared<std::promise<std::string>>();
+  Active* raw = a.get();
+  req.on_begin = [raw, begun](const std::string& id) {
+    std::lock_guard lock(raw->mu);
+    raw->run_id = id;
+    begun->set_value(id);
+  };
+  req.on_state = [this](uint32_t, JobState s) { metrics_.job_state(state::to_string(s)); };
+  a->run = std::make_unique<PipelineRun>(std::move(req));
+  std::future<std::string> id = begun->get_future();
+  a->thread = std::thread([this, raw, begun] {
+    std::string status = "error";
+    try {
+      RunReport report = raw->run->run();
+      status = report.status;
+      spdlog::info("serve: run {} ({} {}, {}): {}", report.run_id, raw->pipeline, raw->logical, raw->why,
+                   report.nothing_to_do() ? "nothing to do" : report.status);
+    } catch (const std::exception& e) {
+      spdlog::error("serve: {} for {} ({}) did not run: {}", raw->pipeline, raw->logical, raw->why, e.what());
+    }
+    try {
+      begun->set_value("");  // never begun
+    } catch (const std::future_error&) {
+    }
+    metrics_.run_finished(status);
+    raw->done = true;
+    std::lock_guard lock(mu_);
+    run_ended_ = true;
+    wake_.notify_all();
+  });
+  metrics_.run_started(l.why);
+  {
+    std::lock_guard lock(mu_);
+    active_.push_back(std::move(a));
+    metrics_.set_active_runs(static_cast<int>(active_.size()));
+  }
+  return id.get();
+}
+
+void Daemon::reap_finished() {
+  std::vector<std::unique_ptr<Active>> ended;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = active_.begin(); it != active_.end();) {
+      if ((*it)->done) {
+        ended.push_back(std::move(*it));
+        it = active_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    metrics_.set_active_runs(static_cast<int>(active_.size()));
+  }
+  for (auto& a : ended) a->thread.join();
+}
+
+int Daemon::active_count(const std::string& pipeline) const {
+  int n = 0;
+  for (auto& a : active_) n += a->pipeline == pipeline && !a->done;
+  return n;
+}
+
+bool Daemon::is_active(const std::string& pipeline, const std::string& logical) const {
+  for (auto& a : active_)
+    if (a->pipeline == pipeline && a->logical == logical && !a->done) return true;
+  return false;
+}
+
+bool Daemon::cancel(const std::string& run_id) {
+  std::lock_guard lock(mu_);
+  for (auto& a : active_) {
+    std::lock_guard run_lock(a->mu);
+    if (a->run_id == run_id && !a->done) {
+      a->run->cancel();
+      return true;
+    }
+  }
+  return false;
+}
+
+// SIGTERM: nothing new starts; runs get drain_grace to finish, then are cancelled (their
+// attempts get the cancel grace) and recorded.
+void Daemon::drain() {
+  const auto deadline = std::chrono::steady_clock::now() + options_.drain_grace;
+  {
+    std::unique_lock lock(mu_);
+    if (!active_.empty())
+      spdlog::info("serve: stopping; waiting up to {} ms for {} run(s)", options_.drain_grace.count(), active_.size());
+    wake_.wait_until(lock, deadline, [&] {
+      return std::all_of(active_.begin(), active_.end(), [](auto& a) { return a->done.load(); });
+    });
+    for (auto& a : active_)
+      if (!a->done) a->run->cancel();
+  }
+  std::vector<std::unique_ptr<Active>> all;
+  {
+    std::lock_guard lock(mu_);
+    all.swap(active_);
+  }
+  for (auto& a : all)
+    if (a->thread.joinable()) a->thread.join();
+}
+
+}  // namespace jobhost::serve
