@@ -40,6 +40,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"history", {cmd_history, "a job's recent attempts: durations p50/p95, failure rate"}},
       {"connections", {cmd_connections, "list the host config's connections; test one"}},
       {"schedule", {cmd_schedule, "schedule next EXPR: a cron schedule's next fire times"}},
+      {"backfill", {cmd_backfill, "run a schedule's ticks in a date range, in order (catch-up on demand)"}},
       {"serve", {cmd_serve, "the scheduler daemon: schedules, triggers, REST API, status page"}},
   };
   return table;

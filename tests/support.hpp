@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <toml++/toml.h>
 
 #include "exec/attempt.hpp"

@@ -41,19 +41,7 @@ json::object run_json(const std::string& args, const TempDir& dir, int expected_
 
 std::string text(const json::value& v) { return std::string(v.as_string()); }
 
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::string line;
-  for (char c : s) {
-    if (c != '\n') {
-      line += c;
-    } else {
-      out.push_back(line);
-      line.clear();
-    }
-  }
-  return out;
-}
+std::vector<std::string> lines(const std::string& s) { return lines_of(s); }
 
 }  // namespace
 

@@ -20,5 +20,7 @@ int cmd_connections(const std::vector<std::string>& args);
 // jobhost schedule next EXPR [--tz TZ] [--from ISO-INSTANT] [--count N]
 int cmd_schedule(const std::vector<std::string>& args);
 int cmd_serve(const std::vector<std::string>& args);
+// jobhost backfill FILE --from D1 --to D2 [--max-active N]
+int cmd_backfill(const std::vector<std::string>& args);
 
 }  // namespace jobhost::cli
