@@ -74,6 +74,21 @@ inline std::multiset<std::string> lines_of(const std::filesystem::path& path) {
 }
 
 // A fresh directory under the system temp folder, removed at scope exit.
+// The complete lines of `s` (a last line without '\n' is left out).
+inline std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::string line;
+  for (char c : s) {
+    if (c != '\n') {
+      line += c;
+    } else {
+      out.push_back(line);
+      line.clear();
+    }
+  }
+  return out;
+}
+
 struct TempDir {
   std::filesystem::path path;
   TempDir() {

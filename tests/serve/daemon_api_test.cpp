@@ -99,6 +99,16 @@ TEST_CASE("serve api: trigger a run, watch it, cancel it, and read pipelines and
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("jobhost_serve_runs_started_total{reason=\"manual\"} 1") != std::string::npos);
   CHECK(metrics.body.find("jobhost_serve_pipelines{valid=\"false\"} 1") != std::string::npos);
+  // The cancelled attempt's running time, and nothing left queued or deferred once the run
+  // has ended (its thread may still be finishing when the store says cancelled).
+  CHECK(eventually([&] {
+    const std::string m = d.get("/metrics").body;
+    return m.find("jobhost_serve_attempt_duration_seconds_count{state=\"cancelled\"} 1\n") != std::string::npos &&
+           m.find("jobhost_serve_jobs{state=\"running\"} 0\n") != std::string::npos &&
+           m.find("jobhost_serve_queue_depth 0\n") != std::string::npos &&
+           m.find("jobhost_serve_deferred_attempts 0\n") != std::string::npos &&
+           m.find("jobhost_serve_active_runs 0\n") != std::string::npos;
+  }));
   CHECK(d.stop() == 0);
 }
 

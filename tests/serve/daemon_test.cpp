@@ -198,3 +198,27 @@ TEST_CASE("serve: matching files that settled start a run once until they change
   CHECK(again.stop() == 0);
   CHECK(runs(dir).size() == 2);
 }
+
+TEST_CASE("serve: jobhost run beside the daemon works and meets its per-run lock") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.str("pl"));
+  const Instant end = hour_floor();
+  const std::string tick = format_instant(end);
+  write_file(dir.str("pl/wait.toml"),
+             "[pipeline]\nname = \"wait\"\nschedule = \"0 * * * *\"\ncatchup = true\nstart_date = \"" +
+                 format_instant(end - std::chrono::minutes(30)) + "\"\nend_date = \"" + tick +
+                 "\"\n[[jobs]]\nname = \"work\"\nuses = \"utilities.file_sensor\"\nconfig = { path = \"" +
+                 dir.str("flag") + "\", poke_interval = \"50ms\", timeout = \"5m\" }\n");
+  Daemon d(dir, "first");
+  REQUIRE(eventually([&] { return count(runs(dir), "running") == 1; }));
+  // The tick the daemon is running: refused, naming the daemon's process.
+  auto same = run_cli("run pl/wait.toml --date " + tick + " --state s.db", dir);
+  CHECK(same.exit_code != 0);
+  CHECK(same.err.find(std::to_string(d.child.pid())) != std::string::npos);
+  // Another logical time of the same pipeline runs beside it.
+  write_file(dir.str("flag"), "x");
+  auto other = run_cli("run pl/wait.toml --date 2026-11-28 --state s.db", dir);
+  CHECK(other.exit_code == 0);
+  REQUIRE(eventually([&] { return count(runs(dir), "success") == 2; }));
+  CHECK(d.stop() == 0);
+}

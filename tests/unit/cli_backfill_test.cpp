@@ -27,7 +27,7 @@ std::string pipeline(const std::string& schedule_keys) {
 
 std::string text(const json::value& v) { return std::string(v.as_string()); }
 
-std::vector<std::string> lines(const std::string& s) { return lines_of(s); }
+std::vector<std::string> lines(const std::string& s) { return split_lines(s); }
 
 json::object backfill(const std::string& args, const TempDir& dir, int expected_exit = 0) {
   auto r = run_cli("backfill p.toml " + args + " --json", dir);

@@ -41,7 +41,7 @@ json::object run_json(const std::string& args, const TempDir& dir, int expected_
 
 std::string text(const json::value& v) { return std::string(v.as_string()); }
 
-std::vector<std::string> lines(const std::string& s) { return lines_of(s); }
+std::vector<std::string> lines(const std::string& s) { return split_lines(s); }
 
 }  // namespace
 

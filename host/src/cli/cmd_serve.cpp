@@ -17,6 +17,7 @@
 #include "serve/daemon.hpp"
 #include "serve/daemon_http.hpp"
 #include "serve/owner_lock.hpp"
+#include "state/sqlite_handle.hpp"
 
 namespace jobhost::cli {
 namespace {
@@ -129,6 +130,9 @@ int cmd_serve(const std::vector<std::string>& argv) {
     return kOk;
   }
   if (!args.positional().empty()) throw UsageError("serve takes no positional arguments");
+  // Before the first store is opened: the HTTP threads would contend for SQLite's global
+  // memory-statistics mutex on every allocation.
+  state::sql::disable_memory_statistics();
   ServeSignals signals;
   HostConfig host = load_config(args);
   setup_logging(args, host);

@@ -66,7 +66,9 @@ ReloadReport Catalog::reload() {
 
   std::lock_guard lock(mu_);
   for (auto it = files_.begin(); it != files_.end();) {
-    if (std::find(present.begin(), present.end(), fs::path(it->first)) == present.end()) {
+    // `present` is sorted: a binary search (a linear one made each rescan quadratic in the
+    // number of files, most of the daemon's idle CPU with 1,000 pipelines).
+    if (!std::binary_search(present.begin(), present.end(), fs::path(it->first))) {
       report.removed.push_back(it->second.entry.name);
       it = files_.erase(it);
     } else {

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "exec/pipeline_run.hpp"
 #include "serve/daemon.hpp"
@@ -23,6 +25,10 @@ struct Daemon::Active {
   std::atomic<bool> done{false};
   std::mutex mu;
   std::string run_id;  // once begun
+  // Each job's state as on_state reported it, and when it last began running (metrics).
+  std::mutex states_mu;
+  std::vector<state::JobState> states;
+  std::vector<std::chrono::steady_clock::time_point> running_since;
 };
 
 }  // namespace jobhost::serve

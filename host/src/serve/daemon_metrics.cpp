@@ -19,6 +19,28 @@ void DaemonMetrics::job_state(const std::string& state) {
   job_states_[state]++;
 }
 
+void DaemonMetrics::jobs_added(size_t pending) {
+  std::lock_guard lock(mu_);
+  jobs_now_[static_cast<size_t>(state::JobState::pending)] += static_cast<int64_t>(pending);
+}
+
+void DaemonMetrics::jobs_removed(const std::vector<state::JobState>& last) {
+  std::lock_guard lock(mu_);
+  for (auto s : last) jobs_now_[static_cast<size_t>(s)]--;
+}
+
+void DaemonMetrics::job_transition(state::JobState from, state::JobState to, double attempt_seconds) {
+  std::lock_guard lock(mu_);
+  jobs_now_[static_cast<size_t>(from)]--;
+  jobs_now_[static_cast<size_t>(to)]++;
+  if (attempt_seconds < 0) return;
+  Histogram& h = attempt_durations_[state::to_string(to)];
+  for (size_t i = 0; i < kDurationBuckets.size(); ++i)
+    if (attempt_seconds <= kDurationBuckets[i]) h.counts[i]++;
+  h.count++;
+  h.sum += attempt_seconds;
+}
+
 void DaemonMetrics::scheduler_lag(double seconds) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < kLagBuckets.size(); ++i)
@@ -52,6 +74,26 @@ std::string DaemonMetrics::text() const {
   o << "jobhost_serve_scheduler_lag_seconds_bucket{le=\"+Inf\"} " << lag_count_ << "\n";
   o << "jobhost_serve_scheduler_lag_seconds_sum " << lag_sum_ << "\n";
   o << "jobhost_serve_scheduler_lag_seconds_count " << lag_count_ << "\n";
+  family("jobhost_serve_jobs", "gauge", "Jobs of the daemon's active runs, by current state.");
+  for (size_t i = 0; i < kStates; ++i)
+    o << "jobhost_serve_jobs{state=\"" << state::to_string(static_cast<state::JobState>(i)) << "\"} "
+      << jobs_now_[i] << "\n";
+  auto now = [&](state::JobState s) { return jobs_now_[static_cast<size_t>(s)]; };
+  family("jobhost_serve_queue_depth", "gauge",
+         "Jobs of active runs not started yet: pending (also those waiting for upstream jobs) or up for retry.");
+  o << "jobhost_serve_queue_depth " << now(state::JobState::pending) + now(state::JobState::up_for_retry) << "\n";
+  family("jobhost_serve_deferred_attempts", "gauge", "Attempts of active runs deferred, waiting for their next poll.");
+  o << "jobhost_serve_deferred_attempts " << now(state::JobState::deferred) << "\n";
+  family("jobhost_serve_attempt_duration_seconds", "histogram",
+         "Running time of attempts that ended, by the state they ended in (deferred: until the deferral).");
+  for (auto& [outcome, h] : attempt_durations_) {
+    for (size_t i = 0; i < kDurationBuckets.size(); ++i)
+      o << "jobhost_serve_attempt_duration_seconds_bucket{state=\"" << outcome << "\",le=\"" << kDurationBuckets[i]
+        << "\"} " << h.counts[i] << "\n";
+    o << "jobhost_serve_attempt_duration_seconds_bucket{state=\"" << outcome << "\",le=\"+Inf\"} " << h.count << "\n";
+    o << "jobhost_serve_attempt_duration_seconds_sum{state=\"" << outcome << "\"} " << h.sum << "\n";
+    o << "jobhost_serve_attempt_duration_seconds_count{state=\"" << outcome << "\"} " << h.count << "\n";
+  }
   return o.str();
 }
 

@@ -51,7 +51,21 @@ std::string Daemon::launch(Launch l) {
     raw->run_id = id;
     begun->set_value(id);
   };
-  req.on_state = [this](uint32_t, JobState s) { metrics_.job_state(state::to_string(s)); };
+  raw->states.assign(a->spec->jobs.size(), JobState::pending);
+  raw->running_since.resize(raw->states.size());
+  metrics_.jobs_added(raw->states.size());
+  req.on_state = [this, raw](uint32_t job, JobState s) {
+    metrics_.job_state(state::to_string(s));
+    std::lock_guard lock(raw->states_mu);
+    if (job >= raw->states.size()) return;  // not one of the spec's jobs: no gauge to move
+    const JobState from = std::exchange(raw->states[job], s);
+    const auto now = std::chrono::steady_clock::now();
+    double attempt_seconds = -1;
+    if (from == JobState::running && s != JobState::running)
+      attempt_seconds = std::chrono::duration<double>(now - raw->running_since[job]).count();
+    if (s == JobState::running) raw->running_since[job] = now;
+    metrics_.job_transition(from, s, attempt_seconds);
+  };
   a->run = std::make_unique<PipelineRun>(std::move(req));
   std::future<std::string> id = begun->get_future();
   a->thread = std::thread([this, raw, begun] {
@@ -69,6 +83,11 @@ std::string Daemon::launch(Launch l) {
     } catch (const std::future_error&) {
     }
     metrics_.run_finished(status);
+    {
+      std::lock_guard lock(raw->states_mu);
+      metrics_.jobs_removed(raw->states);
+      raw->states.clear();
+    }
     raw->done = true;
     std::lock_guard lock(mu_);
     run_ended_ = true;

@@ -116,6 +116,7 @@ struct StoreReader::Pool {
     // cannot write, not even by mistake.
     sqlite3_busy_timeout(db->get(), 5000);
     db->exec("PRAGMA query_only = 1");
+    db->cache_statements();  // the same few queries, per run, on every request
     return db;
   }
 };

@@ -20,20 +20,35 @@ Db::Db(const std::string& path) : path_(path) {
 }
 
 Db::~Db() {
+  drop_cache();
   if (db_) sqlite3_close_v2(db_);
 }
 
 Db::Db(Db&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Db& Db::operator=(Db&& other) noexcept {
   if (this != &other) {
+    drop_cache();
     if (db_) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
+
+void Db::cache_statements() {
+  if (!cache_) cache_ = std::make_unique<StmtCache>();
+}
+
+void Db::drop_cache() {
+  if (!cache_) return;
+  for (auto& [sql, stmt] : *cache_) sqlite3_finalize(stmt);
+  cache_.reset();
+}
+
+bool disable_memory_statistics() { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }
 
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
@@ -49,12 +64,28 @@ void Db::fail(const std::string& what) const {
 }
 
 Stmt::Stmt(const Db& db, const char* sql) : db_(db) {
+  if (db.cache_) {
+    cache_key_ = sql;
+    if (auto it = db.cache_->find(cache_key_); it != db.cache_->end()) {
+      stmt_ = it->second;
+      db.cache_->erase(it);
+      return;
+    }
+  }
   if (sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
       SQLITE_OK)
     db.fail("cannot prepare statement");
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  if (db_.cache_ && stmt_ && !cache_key_.empty()) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    // Another Stmt of the same text may have been given back first: keep one.
+    if (db_.cache_->try_emplace(std::move(cache_key_), stmt_).second) return;
+  }
+  sqlite3_finalize(stmt_);
+}
 
 Stmt& Stmt::bind(int index, const std::string& value) {
   if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <memory>
+#include <unordered_map>
 
 #include "state/run_store.hpp"
 
@@ -32,10 +34,24 @@ class Db {
   // Throws StoreError "state store PATH: WHAT: <sqlite message>".
   [[noreturn]] void fail(const std::string& what) const;
 
+  // From now on, a Stmt on this connection reuses an idle prepared statement of the same SQL
+  // text, and gives it back (reset, bindings cleared) when destroyed, instead of preparing
+  // and finalizing it each time. For read paths that run the same few queries many times.
+  void cache_statements();
+
  private:
+  friend class Stmt;
+  using StmtCache = std::unordered_map<std::string, sqlite3_stmt*>;
+  void drop_cache();
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::unique_ptr<StmtCache> cache_;  // idle statements by SQL text; null: no caching
 };
+
+// Before SQLite is first used: no global memory statistics (each allocation would otherwise
+// take one process-wide mutex, which the HTTP threads of `jobhost serve` contend for).
+// Returns false when SQLite was already initialized (then nothing changes).
+bool disable_memory_statistics();
 
 // A prepared statement; bind parameters are 1-based, columns 0-based.
 class Stmt {
@@ -74,6 +90,7 @@ class Stmt {
  private:
   const Db& db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string cache_key_;  // the SQL text when the connection caches statements
 };
 
 // BEGIN IMMEDIATE on construction; rolls back in the destructor unless commit() was called.
