@@ -1,11 +1,14 @@
 // Test helpers: a loaded plugin registry over the build's plugins, and one-call job runs.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 #include <toml++/toml.h>
 
@@ -87,6 +90,18 @@ inline std::vector<std::string> split_lines(const std::string& s) {
     }
   }
   return out;
+}
+
+// Polls `check` (every 20 ms) until it holds or `limit` passes; for state another process
+// changes on its own clock (a daemon, a fake engine). The last answer of `check`.
+inline bool eventually(const std::function<bool()>& check,
+                       std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return check();
 }
 
 struct TempDir {

@@ -4,6 +4,7 @@
 
 #include "adf_factory.hpp"
 #include "adf_runs.hpp"
+#include "jobhost_connectors/json_fields.hpp"
 
 namespace jobhost::connectors::adf {
 namespace {
@@ -16,24 +17,12 @@ constexpr const char* kDefaultScope = "https://management.azure.com/.default";
 // Pages of activity runs read for the failure details (100 activity runs each).
 constexpr int kMaxActivityPages = 5;
 
-std::string handle_text(const json::object& handle, std::string_view key) {
-  const json::value* v = handle.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-// A hash that tells secrets apart in a cache key without holding the secret itself.
-std::string fingerprint(std::string_view secret) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : secret) h = (h ^ c) * 1099511628211ull;
-  return std::to_string(h);
-}
-
 std::string trimmed(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
 }
 
-bool pending(const json::object& handle) { return handle_text(handle, "phase") == "starting"; }
+bool pending(const json::object& handle) { return string_field(handle, "phase") == "starting"; }
 
 const json::object& object_reply(const Reply& reply, const std::string& what) {
   if (const json::object* o = reply.json.if_object()) return *o;
@@ -45,7 +34,7 @@ const json::object& object_reply(const Reply& reply, const std::string& what) {
 std::vector<std::string> activity_details(Session& session, const Factory& factory,
                                           const std::string& run_id, const json::object& run) {
   std::vector<std::string> lines;
-  const auto start = parse_rfc3339(handle_text(run, "runStart"))
+  const auto start = parse_rfc3339(string_field(run, "runStart"))
                          .value_or(system_clock::now() - std::chrono::hours(24));
   json::object body{{"lastUpdatedAfter", rfc3339(start - std::chrono::minutes(5))},
                     {"lastUpdatedBefore", rfc3339(system_clock::now() + std::chrono::hours(1))}};
@@ -81,7 +70,7 @@ std::shared_ptr<Authenticator> AdfEngine::authenticator(const Connection& connec
                                 "/" + url_encode(tenant) + "/oauth2/v2.0/token";
   // Jobs of one process share the token of the same tenant, client, secret and scope.
   const std::string key = "adf|" + connection.name() + "|" + token_url + "|" + client_id + "|" + scope +
-                          "|" + fingerprint(secret);
+                          "|" + secret_fingerprint(secret);
   return token_auth(key, [token_url, client_id, secret, scope](RestClient& client) {
     return client_credentials(client, token_url, client_id, secret, scope);
   });
@@ -111,7 +100,7 @@ Started AdfEngine::start(Session& session) const {
 RemoteStatus AdfEngine::status(Session& session, const json::object& handle) const {
   if (pending(handle)) return start_pending(session, handle);
   const Factory factory = Factory::from_handle(session.connection(), handle);
-  const std::string run_id = handle_text(handle, "run_id");
+  const std::string run_id = string_field(handle, "run_id");
   Call call;
   call.path = factory.url("/pipelineruns/" + url_encode(run_id));
   call.what = "read ADF run " + run_id;
@@ -136,7 +125,7 @@ void AdfEngine::cancel(Session& session, const json::object& handle) const {
   session.client().set_deadline(std::chrono::steady_clock::now() + session.connection().request_timeout());
   if (pending(handle)) return cancel_pending(session, handle);
   const Factory factory = Factory::from_handle(session.connection(), handle);
-  cancel_run(session, factory, handle_text(handle, "run_id"));
+  cancel_run(session, factory, string_field(handle, "run_id"));
 }
 
 std::string AdfEngine::probe(Session& session) const {
@@ -153,7 +142,7 @@ std::string AdfEngine::probe(Session& session) const {
     factory.not_found(e, "", c);
   }
   const json::object& body = object_reply(reply, call.what);
-  const std::string location = handle_text(body, "location");
+  const std::string location = string_field(body, "location");
   return "Data Factory " + factory.name + (location.empty() ? "" : " (" + location + ")") + " in " +
          factory.resource_group + ", authenticated as client " + c.require("client_id");
 }

@@ -2,15 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "jobhost_connectors/json_fields.hpp"
+
 namespace jobhost::connectors::adf {
 namespace {
 
 namespace json = boost::json;
-
-std::string handle_text(const json::object& handle, std::string_view key) {
-  const json::value* v = handle.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 std::string arm_endpoint(const Connection& connection) {
   std::string arm = connection.string("url").value_or(kDefaultArm);
@@ -40,9 +37,9 @@ Factory Factory::resolve(const Connection& connection, const Context* ctx) {
 Factory Factory::from_handle(const Connection& connection, const json::object& handle) {
   Factory f;
   f.arm = arm_endpoint(connection);
-  f.subscription = handle_text(handle, "subscription_id");
-  f.resource_group = handle_text(handle, "resource_group");
-  f.name = handle_text(handle, "factory");
+  f.subscription = string_field(handle, "subscription_id");
+  f.resource_group = string_field(handle, "resource_group");
+  f.name = string_field(handle, "factory");
   if (f.subscription.empty() || f.resource_group.empty() || f.name.empty())
     throw FatalError("ADF: the run handle does not name its factory");
   return f;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "jobhost_connectors/redaction.hpp"
+#include "jobhost_connectors/json_fields.hpp"
 #include "jobhost_connectors/rest_client.hpp"
 
 namespace jobhost::connectors::adf {
@@ -12,12 +13,6 @@ namespace {
 
 namespace json = boost::json;
 using Phase = RemoteStatus::Phase;
-
-std::string text(const json::object* o, std::string_view key) {
-  if (!o) return {};
-  const json::value* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -50,7 +45,7 @@ int digits(std::string_view text, size_t pos, size_t n) {
 
 RemoteStatus map_pipeline_run(const json::object& run) {
   RemoteStatus out;
-  const std::string status = text(&run, "status");
+  const std::string status = string_field(&run, "status");
   out.state = status.empty() ? "Unknown" : status;
   out.outputs["status"] = out.state;
   if (status == "Succeeded") {
@@ -62,7 +57,7 @@ RemoteStatus map_pipeline_run(const json::object& run) {
   } else {
     out.phase = Phase::kRunning;  // Queued, InProgress, Canceling
   }
-  if (out.phase == Phase::kFailed || out.phase == Phase::kCancelled) out.message = text(&run, "message");
+  if (out.phase == Phase::kFailed || out.phase == Phase::kCancelled) out.message = string_field(&run, "message");
   if (const json::value* ms = run.if_contains("durationInMs"); ms && ms->is_int64())
     out.outputs["duration_ms"] = std::to_string(ms->get_int64());
   return out;
@@ -74,14 +69,14 @@ std::vector<std::string> failed_activity_lines(const json::object& reply) {
   if (!value || !value->is_array()) return lines;
   for (const json::value& item : value->get_array()) {
     const json::object* a = item.if_object();
-    if (!a || text(a, "status") != "Failed") continue;
+    if (!a || string_field(a, "status") != "Failed") continue;
     const json::value* e = a->if_contains("error");
     const json::object* error = e ? e->if_object() : nullptr;
-    std::string message = text(error, "message");
+    std::string message = string_field(error, "message");
     if (message.empty()) message = "failed (no error message)";
-    std::string line = "activity " + text(a, "activityName") + " (" + text(a, "activityType") +
+    std::string line = "activity " + string_field(a, "activityName") + " (" + string_field(a, "activityType") +
                        "): " + snippet(message, 300);
-    if (const std::string code = text(error, "errorCode"); !code.empty()) line += " (code " + code + ")";
+    if (const std::string code = string_field(error, "errorCode"); !code.empty()) line += " (code " + code + ")";
     lines.push_back(std::move(line));
   }
   return lines;
@@ -130,11 +125,11 @@ std::optional<SysTime> parse_rfc3339(std::string_view s) {
 }
 
 bool matches(const json::object& run, const RunMatch& match) {
-  if (!iequals(text(&run, "pipelineName"), match.pipeline)) return false;
+  if (!iequals(string_field(&run, "pipelineName"), match.pipeline)) return false;
   const json::value* p = run.if_contains("parameters");
   const json::object* params = p ? p->if_object() : nullptr;
-  if (!match.key_parameter.empty()) return params && text(params, match.key_parameter) == match.key;
-  const auto started = parse_rfc3339(text(&run, "runStart"));
+  if (!match.key_parameter.empty()) return params && string_field(params, match.key_parameter) == match.key;
+  const auto started = parse_rfc3339(string_field(&run, "runStart"));
   if (!started || *started < match.since) return false;
   for (const auto& [name, value] : match.parameters) {
     const json::value* got = params ? params->if_contains(name) : nullptr;

@@ -6,6 +6,7 @@
 #include "adf_factory.hpp"
 #include "adf_runs.hpp"
 #include "jobhost_connectors/config_json.hpp"
+#include "jobhost_connectors/json_fields.hpp"
 
 namespace jobhost::connectors::adf {
 namespace {
@@ -19,11 +20,6 @@ constexpr int kMaxPages = 10;
 constexpr int64_t kMaxUnansweredStarts = 5;
 // How much later than its timeout a lost createRun is still looked for before another is sent.
 constexpr std::chrono::seconds kLateStartMargin{2};
-
-std::string handle_text(const json::object& handle, std::string_view key) {
-  const json::value* v = handle.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // The createRun body: the configured parameters, plus the idempotency parameter.
 json::object run_parameters(const Context& ctx, RunMatch& match) {
@@ -111,7 +107,7 @@ RemoteStatus still_starting(json::object pending) {
 // its run (queryPipelineRuns).
 RemoteStatus create_or_wait(Session& session, const Factory& factory, const json::object& handle,
                             const std::string& pipeline, const json::object& params) {
-  const auto sent = parse_rfc3339(handle_text(handle, "create_sent_at"));
+  const auto sent = parse_rfc3339(string_field(handle, "create_sent_at"));
   const auto settle = 2 * session.connection().request_timeout() + kLateStartMargin;
   if (sent && system_clock::now() < *sent + settle) return still_starting(handle);
   const json::value* tries = handle.if_contains("create_tries");
@@ -139,7 +135,7 @@ json::object run_handle(const Session& session, const json::object& pending, con
   json::object h;
   h["run_id"] = run_id;
   h["url"] = monitor_url(studio, factory.id(), run_id);
-  h["pipeline"] = handle_text(pending, "pipeline");
+  h["pipeline"] = string_field(pending, "pipeline");
   factory.to_handle(h);
   return h;
 }
@@ -147,9 +143,9 @@ json::object run_handle(const Session& session, const json::object& pending, con
 RemoteStatus start_pending(Session& session, const json::object& handle) {
   const Context& ctx = session.ctx();
   const Factory factory = Factory::from_handle(session.connection(), handle);
-  const std::string since = handle_text(handle, "since");
+  const std::string since = string_field(handle, "since");
   RunMatch match;
-  match.pipeline = handle_text(handle, "pipeline");
+  match.pipeline = string_field(handle, "pipeline");
   match.since = parse_rfc3339(since).value_or(system_clock::now());
   const json::object params = run_parameters(ctx, match);
   // Without an exact key, look only when an earlier call may have sent createRun, so a run
@@ -168,15 +164,15 @@ RemoteStatus start_pending(Session& session, const json::object& handle) {
 void cancel_pending(Session& session, const json::object& handle) {
   const Factory factory = Factory::from_handle(session.connection(), handle);
   RunMatch match;
-  match.pipeline = handle_text(handle, "pipeline");
-  match.since = parse_rfc3339(handle_text(handle, "since")).value_or(system_clock::now());
+  match.pipeline = string_field(handle, "pipeline");
+  match.since = parse_rfc3339(string_field(handle, "since")).value_or(system_clock::now());
   run_parameters(session.ctx(), match);
   if (match.key_parameter.empty()) {
     session.warn("ADF pipeline '" + match.pipeline + "': the start was not confirmed and "
                  "without an idempotency_parameter its run cannot be told apart; nothing cancelled");
     return;
   }
-  if (auto found = find_run(session, factory, match, handle_text(handle, "since"))) {
+  if (auto found = find_run(session, factory, match, string_field(handle, "since"))) {
     cancel_run(session, factory, *found);
     session.info("asked ADF to cancel run " + *found);
   }

@@ -182,9 +182,4 @@ std::vector<std::string> failed_task_lines(const Api& api, std::string_view dag_
   return lines;
 }
 
-std::string string_field(const boost::json::object& object, std::string_view key) {
-  const auto* v = object.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 }  // namespace jobhost::connectors::airflow

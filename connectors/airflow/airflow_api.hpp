@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jobhost_connectors/json_fields.hpp"
 #include "jobhost_connectors/remote_job.hpp"
 
 namespace jobhost::connectors::airflow {
@@ -78,7 +79,5 @@ std::vector<std::string> failed_task_lines(const Api& api, std::string_view dag_
                                            std::string_view dag_run_id,
                                            const std::vector<FailedTask>& tasks);
 
-// A string member of a JSON object, or "" when it is absent or not a string.
-std::string string_field(const boost::json::object& object, std::string_view key);
 
 }  // namespace jobhost::connectors::airflow

@@ -48,7 +48,7 @@ std::shared_ptr<Authenticator> AirflowEngine::authenticator(const Connection& co
   const std::string password = connection.require_secret("password");
   if (api.version == ApiVersion::kV1) return basic_auth(*user, password);
   const std::string key = connection.name() + "|" + connection.url() + "|" + *user + "|" +
-                          std::to_string(std::hash<std::string>{}(password));
+                          secret_fingerprint(password);
   return token_auth(key, [user = *user, password](RestClient& client) {
     return fetch_airflow_token(client, user, password);
   });

@@ -46,7 +46,6 @@ using airflow::ApiVersion;
 using airflow::find_run;
 using airflow::kMaxNote;
 using airflow::kNotePrefix;
-using airflow::string_field;
 using airflow::truncated;
 
 // A DAG id no Airflow has: looking it up proves the credentials without needing a real DAG

@@ -28,7 +28,6 @@ using airflow::Api;
 using airflow::find_run;
 using airflow::kMaxNote;
 using airflow::kNotePrefix;
-using airflow::string_field;
 using airflow::truncated;
 
 // What start() sends, read from the job's config.

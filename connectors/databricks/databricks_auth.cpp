@@ -11,13 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-// A hash that tells secrets apart in a cache key without holding the secret itself.
-std::string fingerprint(std::string_view secret) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : secret) h = (h ^ c) * 1099511628211ull;
-  return std::to_string(h);
-}
-
 bool same_origin(const std::string& a, const std::string& b) {
   try {
     const http::Url x = http::Url::parse(a), y = http::Url::parse(b);
@@ -61,7 +54,7 @@ std::shared_ptr<Authenticator> DatabricksEngine::authenticator(const Connection&
   const std::string secret = connection.require_secret("client_secret");
   // Jobs of one process share the token of the same workspace, client and secret.
   const std::string key = "databricks|" + connection.name() + "|" + connection.url() + "|" +
-                          *client_id + "|" + fingerprint(secret);
+                          *client_id + "|" + secret_fingerprint(secret);
   return token_auth(key, [id = *client_id, secret](RestClient& client) {
     return fetch_oauth_token(client, id, secret);
   });

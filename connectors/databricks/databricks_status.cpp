@@ -5,18 +5,13 @@
 #include <sstream>
 
 #include "jobhost_connectors/redaction.hpp"
+#include "jobhost_connectors/json_fields.hpp"
 
 namespace jobhost::connectors::databricks {
 namespace {
 
 namespace json = boost::json;
 using Phase = RemoteStatus::Phase;
-
-std::string text(const json::object* o, std::string_view key) {
-  if (!o) return {};
-  const json::value* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 const json::object* child(const json::object* o, std::string_view key) {
   if (!o) return nullptr;
@@ -36,12 +31,12 @@ struct RunState {
     const json::object* state = child(&run, "state");
     const json::object* st = child(&run, "status");
     const json::object* term = child(st, "termination_details");
-    life = text(state, "life_cycle_state");
-    result = text(state, "result_state");
-    status = text(st, "state");
-    code = text(term, "code");
-    message = text(term, "message");
-    if (message.empty()) message = text(state, "state_message");
+    life = string_field(state, "life_cycle_state");
+    result = string_field(state, "result_state");
+    status = string_field(st, "state");
+    code = string_field(term, "code");
+    message = string_field(term, "message");
+    if (message.empty()) message = string_field(state, "state_message");
   }
 
   bool terminal() const {
@@ -99,9 +94,9 @@ RemoteStatus map_run(const json::object& run, const StatusOptions& options) {
   out.outputs["life_cycle_state"] = rs.life;
   out.outputs["result_state"] = rs.result;
   out.outputs["termination_code"] = rs.code;
-  if (std::string url = text(&run, "run_page_url"); !url.empty()) out.outputs["run_page_url"] = url;
+  if (std::string url = string_field(&run, "run_page_url"); !url.empty()) out.outputs["run_page_url"] = url;
   if (out.phase == Phase::kFailed && !rs.code.empty()) {
-    const std::string type = text(child(child(&run, "status"), "termination_details"), "type");
+    const std::string type = string_field(child(child(&run, "status"), "termination_details"), "type");
     out.details.push_back("termination: " + rs.code + (type.empty() ? "" : " (" + type + ")"));
   }
   return out;
@@ -117,7 +112,7 @@ std::vector<TaskRef> failed_tasks(const json::object& run, const StatusOptions& 
     const json::value* id = task->if_contains("run_id");
     if (!id || !id->is_int64()) continue;
     if (RunState(*task).phase(options) != Phase::kFailed) continue;
-    out.push_back({text(task, "task_key"), id->get_int64()});
+    out.push_back({string_field(task, "task_key"), id->get_int64()});
   }
   return out;
 }
@@ -125,9 +120,9 @@ std::vector<TaskRef> failed_tasks(const json::object& run, const StatusOptions& 
 std::vector<std::string> task_error_lines(const std::string& task_key,
                                           const json::object& output) {
   std::vector<std::string> out;
-  std::string error = text(&output, "error");
+  std::string error = string_field(&output, "error");
   out.push_back("task " + task_key + ": " + (error.empty() ? "failed (no error text)" : one_line(error)));
-  const std::vector<std::string> trace = split_lines(text(&output, "error_trace"));
+  const std::vector<std::string> trace = split_lines(string_field(&output, "error_trace"));
   // The first lines name the exception (JVM) and the last ones the raise site (Python).
   const size_t n = trace.size();
   for (size_t i = 0; i < n; ++i) {

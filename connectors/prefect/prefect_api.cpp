@@ -96,9 +96,4 @@ RemoteStatus flow_run_status(const boost::json::object& flow_run) {
   return status;
 }
 
-std::string string_field(const boost::json::object& object, std::string_view key) {
-  const auto* v = object.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 }  // namespace jobhost::connectors::prefect

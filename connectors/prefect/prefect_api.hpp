@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "jobhost_connectors/json_fields.hpp"
 #include "jobhost_connectors/remote_job.hpp"
 
 namespace jobhost::connectors::prefect {
@@ -37,7 +38,5 @@ std::string flow_run_url(std::string_view ui_base, std::string_view flow_run_id)
 // message is the state's message, and the details say which state and run it was.
 RemoteStatus flow_run_status(const boost::json::object& flow_run);
 
-// A string member of a JSON object, or "" when it is absent or not a string.
-std::string string_field(const boost::json::object& object, std::string_view key);
 
 }  // namespace jobhost::connectors::prefect

@@ -11,7 +11,6 @@
 namespace jobhost::connectors {
 namespace {
 
-using prefect::string_field;
 
 // A deployment id no server has: reading it proves the credentials without a real deployment
 // (404 once authenticated, 401 otherwise).

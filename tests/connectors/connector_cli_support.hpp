@@ -86,14 +86,7 @@ class ConnectorCli {
 
   // Polls `done` (e.g. on the fake's log) until it holds or 60 s passed.
   template <class Pred>
-  static bool wait_for(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
+  static bool wait_for(Pred done) { return eventually(done); }
 
   TempDir dir;
   FakeEngine fake;

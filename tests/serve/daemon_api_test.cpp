@@ -20,15 +20,6 @@ namespace http = jobhost::http;
 
 namespace {
 
-bool eventually(const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return check();
-}
-
 struct LiveDaemon {
   explicit LiveDaemon(const TempDir& dir)
       : child(dir.str(), {"serve", "--pipelines", "pl", "--state", "s.db", "--listen", "127.0.0.1:0",

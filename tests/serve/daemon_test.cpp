@@ -26,16 +26,6 @@ Instant hour_floor() {
   return std::chrono::floor<std::chrono::hours>(std::chrono::system_clock::now());
 }
 
-// Polls `check` until it holds or 60 s pass (the daemon works on its own clock).
-bool eventually(const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return check();
-}
-
 json::array runs(const TempDir& dir) {
   auto r = run_cli("runs --json --limit 100 --state s.db", dir);
   if (r.exit_code != 0 || r.out.empty()) return {};

@@ -175,6 +175,12 @@ Token client_credentials(RestClient& client, const std::string& token_url,
   return token;
 }
 
+std::string secret_fingerprint(std::string_view secret) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : secret) h = (h ^ c) * 1099511628211ull;
+  return std::to_string(h);
+}
+
 std::string base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

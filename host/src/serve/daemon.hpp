@@ -82,6 +82,8 @@ class Daemon : public DaemonControl {
   void run_file_triggers();
   std::string launch(Launch launch);
   void reap_finished();
+  // The loop thread's own connection for reading runs, opened once.
+  state::RunStore& loop_store();
   void drain();
   int active_count(const std::string& pipeline) const;
   bool is_active(const std::string& pipeline, const std::string& logical) const;
@@ -102,6 +104,8 @@ class Daemon : public DaemonControl {
   std::map<std::string, schedule::Instant> next_tick_;       // by pipeline
   std::map<std::string, schedule::Instant> last_tick_;       // by pipeline (as in ticks_)
   std::map<std::string, FileTrigger> file_triggers_;         // by pipeline (loop thread only)
+  std::map<std::string, std::string> fired_files_;           // as in ticks_ (loop thread only)
+  std::unique_ptr<state::RunStore> loop_store_;              // loop thread only
   std::vector<std::unique_ptr<Active>> active_;
 };
 

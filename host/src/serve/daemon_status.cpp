@@ -74,6 +74,11 @@ bool Daemon::draining() const {
   return stopping_;
 }
 
+state::RunStore& Daemon::loop_store() {
+  if (!loop_store_) loop_store_ = open_run_store(options_.store_path);
+  return *loop_store_;
+}
+
 std::unique_ptr<state::RunStore> open_run_store(const std::string& path) {
   state::StoreOptions opt;
   opt.path = path;

@@ -68,7 +68,7 @@ void Daemon::schedule_ticks(Instant now) {
 // (resumed: deferred attempts re-attach), or never began (the crash came between recording
 // the tick and starting its run) and starts now.
 void Daemon::resume_in_flight() {
-  auto store = open_run_store(options_.store_path);
+  state::RunStore& store = loop_store();
   auto stored = ticks_.all();
   {
     std::lock_guard lock(mu_);
@@ -79,11 +79,11 @@ void Daemon::resume_in_flight() {
     if (!spec) continue;
     const ScheduleView view = schedule_view(*spec);
     const std::string logical = schedule::format_instant(tick);
-    const auto run_id = store->find_run_id(pipeline, logical);
+    const auto run_id = store.find_run_id(pipeline, logical);
     std::string why;
     if (!run_id) {
       why = "lost tick";
-    } else if (auto run = store->get_run(*run_id); run && run->summary.status == "running") {
+    } else if (auto run = store.get_run(*run_id); run && run->summary.status == "running") {
       why = "resume";
     } else {
       continue;
@@ -96,12 +96,11 @@ void Daemon::resume_in_flight() {
 // [pipeline.trigger] after = [...]: a run for each logical date on which all of those
 // pipelines succeeded (since the daemon began watching), once.
 void Daemon::run_after_triggers() {
-  std::unique_ptr<state::RunStore> store;
   for (auto& entry : catalog_.entries()) {
     if (!entry.spec) continue;
     const ScheduleView view = schedule_view(*entry.spec);
     if (view.after.empty()) continue;
-    if (!store) store = open_run_store(options_.store_path);
+    state::RunStore& store = loop_store();
     std::string since;
     {
       std::lock_guard lock(mu_);
@@ -113,12 +112,12 @@ void Daemon::run_after_triggers() {
     std::map<std::string, size_t> succeeded;  // logical date -> how many of `after` succeeded
     for (auto& upstream : view.after) {
       std::set<std::string> dates;
-      for (auto& r : store->list_runs(upstream, 50))
+      for (auto& r : store.list_runs(upstream, 50))
         if (r.status == "success" && r.ended_at >= since) dates.insert(r.logical_date);
       for (auto& d : dates) succeeded[d]++;
     }
     for (auto& [date, n] : succeeded) {
-      if (n != view.after.size() || store->find_run_id(entry.name, date)) continue;
+      if (n != view.after.size() || store.find_run_id(entry.name, date)) continue;
       {
         std::lock_guard lock(mu_);
         if (is_active(entry.name, date) || active_count(entry.name) >= view.max_active_runs) continue;
@@ -140,13 +139,15 @@ void Daemon::run_file_triggers() {
     const ScheduleView view = schedule_view(*entry.spec);
     if (view.files.empty()) continue;
     const std::string snapshot = FileTrigger::snapshot(view.files);
-    if (!file_triggers_[entry.name].ready(snapshot, view.settle, steady_now, ticks_.fired_files(entry.name)))
-      continue;
+    auto fired = fired_files_.find(entry.name);
+    if (fired == fired_files_.end()) fired = fired_files_.emplace(entry.name, ticks_.fired_files(entry.name)).first;
+    if (!file_triggers_[entry.name].ready(snapshot, view.settle, steady_now, fired->second)) continue;
     {
       std::lock_guard lock(mu_);
       if (stopping_ || active_count(entry.name) >= view.max_active_runs) continue;
     }
     ticks_.set_fired_files(entry.name, snapshot);
+    fired->second = snapshot;
     const std::string now = schedule::format_instant(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
     launch({entry.spec, now, "", "", {}, false, "files"});
   }

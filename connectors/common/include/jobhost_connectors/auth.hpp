@@ -36,6 +36,10 @@ struct Token {
   std::chrono::system_clock::time_point expires_at;  // epoch when unknown: refetched after 5 min
 };
 
+// Tells credentials apart in a token_auth cache key without holding them (FNV-1a, in memory
+// only): "<connection>|<url>|<user>|" + secret_fingerprint(password).
+std::string secret_fingerprint(std::string_view secret);
+
 // A bearer token from `fetch`, shared by every job of the process that uses the same
 // `cache_key` (connection name + credentials fingerprint), refreshed 60 s before it expires
 // or after a 401. `fetch` throws ApiError (kAuth for rejected credentials).
