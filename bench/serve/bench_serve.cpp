@@ -3,7 +3,8 @@
 //  - lag:  1,000 pipelines scheduled every minute ("* * * * *", one utilities.noop job each);
 //          after >= 2 minute boundaries, lag = the run's first attempt start (attempt_log, ms)
 //          minus its tick (the logical time). Target p99 <= 10 ms. Also prints the daemon's own
-//          jobhost_serve_scheduler_lag_seconds histogram from /metrics.
+//          jobhost_serve_scheduler_lag_seconds histogram from /metrics. Floor in the same run:
+//          1,000 threads parked until one instant, and how late each wakes.
 //  - idle: 1,000 pipelines loaded, nothing due ("0 0 1 1 *"); utime+stime of the daemon from
 //          /proc/PID/stat over --idle-seconds. Target <= 1% of a core.
 //  - http: GET /api/v1/runs (default limit) at --rate requests/s, open loop, over --conns
@@ -308,7 +309,25 @@ void print_metric_family(const std::string& metrics, const std::string& family) 
 
 // ---- sides ----------------------------------------------------------------------------------
 
+// The floor for starting N runs at one instant on this machine: N threads parked until the
+// same instant, and how late each wakes. Any design that gives each run a thread pays this.
+void floor_wake(int n) {
+  const auto at = std::chrono::system_clock::now() + std::chrono::milliseconds(500);
+  std::vector<double> late(static_cast<size_t>(n));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&late, at, i] {
+      std::this_thread::sleep_until(at);
+      late[static_cast<size_t>(i)] = std::chrono::duration<double, std::milli>(std::chrono::system_clock::now() - at).count();
+    });
+  for (auto& t : threads) t.join();
+  bench_line("floor_wake_p50", percentile(late, 0.5), "ms");
+  bench_line("floor_wake_p99", percentile(late, 0.99), "ms");
+  note("floor: " + std::to_string(n) + " threads parked until one instant, how late each wakes");
+}
+
 void side_lag(const Options& o) {
+  floor_wake(o.pipelines);
   TempDir dir;
   write_pipelines(dir.path / "pl", o.pipelines, "* * * * *");
   Serve serve(o, dir.path);

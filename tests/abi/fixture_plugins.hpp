@@ -11,9 +11,11 @@
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <toml++/toml.h>
 
 #include "exec/attempt.hpp"
+#include "isolation/process_attempt.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "support.hpp"
 
@@ -34,7 +36,9 @@ inline void add_fixtures(const std::filesystem::path& dir, std::initializer_list
   ::chmod(dir.c_str(), 0755);
 }
 
-// Runs `type` once with a TOML config; log lines go to `log` as "<level> <line>\n".
+// Runs `type` once with a TOML config; log lines go to `log` as "<level> <line>\n". With
+// JOBHOST_TEST_ISOLATION=process the attempt runs in a worker process: ctest runs the plugin
+// suites both ways, and a plugin must not be able to tell the difference.
 inline AttemptResult run_type(const JobTypeRef& type, const std::string& config_toml = "",
                               std::string* log = nullptr,
                               const std::atomic<bool>* cancel = nullptr,
@@ -54,6 +58,9 @@ inline AttemptResult run_type(const JobTypeRef& type, const std::string& config_
     in.log = [log](jh_log_level level, std::string_view line) {
       *log += std::to_string(level) + " " + std::string(line) + "\n";
     };
+  const char* mode = std::getenv("JOBHOST_TEST_ISOLATION");
+  if (mode && std::string_view(mode) == "process")
+    return isolation::run_in_worker(type, in, isolation::EntryPoint::run, {}, {});
   return run_attempt(type, in);
 }
 

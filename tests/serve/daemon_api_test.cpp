@@ -1,6 +1,7 @@
 // The REST API of a real `jobhost serve` (not the fake daemon of api_test.cpp): a manual
 // trigger starts a run, cancel stops it, pipelines show their schedule and validity, metrics
 // count what happened.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <boost/json.hpp>
 
@@ -12,6 +13,7 @@
 
 #include "cli_support.hpp"
 #include "http_client.hpp"
+#include "serve/live_daemon.hpp"
 #include "reliability/child_process.hpp"
 
 using namespace jobhost::test;
@@ -20,27 +22,6 @@ namespace http = jobhost::http;
 
 namespace {
 
-struct LiveDaemon {
-  explicit LiveDaemon(const TempDir& dir)
-      : child(dir.str(), {"serve", "--pipelines", "pl", "--state", "s.db", "--listen", "127.0.0.1:0",
-                          "--port-file", "port", "--drain-grace", "1s"},
-              dir.str("serve.out"), dir.str("serve.err")) {
-    REQUIRE(eventually([&] { return std::filesystem::exists(dir.str("port")) &&
-                                    read_file(dir.str("serve.err")).find("serve: ready") != std::string::npos; }));
-    base = "http://127.0.0.1:" + std::to_string(std::stoi(read_file(dir.str("port"))));
-  }
-  http::Response get(const std::string& path) const { return http::request("GET", base + path); }
-  http::Response post(const std::string& path, const std::string& body) const {
-    return http::request("POST", base + path, {{"Content-Type", "application/json"}}, body);
-  }
-  int stop() {
-    child.kill(SIGTERM);
-    int st = child.wait();
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  ChildProcess child;
-  std::string base;
-};
 
 }  // namespace
 
@@ -100,6 +81,23 @@ TEST_CASE("serve api: trigger a run, watch it, cancel it, and read pipelines and
            m.find("jobhost_serve_deferred_attempts 0\n") != std::string::npos &&
            m.find("jobhost_serve_active_runs 0\n") != std::string::npos;
   }));
+  // The store's commit latency: the run's changes were committed, buckets are cumulative and
+  // the +Inf bucket equals the count.
+  {
+    const std::string m = d.get("/metrics").body;
+    std::vector<double> buckets;
+    double count = -1, inf = -2;
+    for (auto& line : split_lines(m)) {
+      if (line.rfind("jobhost_store_commit_seconds_bucket{le=\"+Inf\"} ", 0) == 0) inf = std::stod(line.substr(line.rfind(' ')));
+      else if (line.rfind("jobhost_store_commit_seconds_bucket", 0) == 0) buckets.push_back(std::stod(line.substr(line.rfind(' '))));
+      else if (line.rfind("jobhost_store_commit_seconds_count ", 0) == 0) count = std::stod(line.substr(line.rfind(' ')));
+    }
+    CHECK(count >= 1);
+    CHECK(inf == count);
+    REQUIRE(!buckets.empty());
+    CHECK(std::is_sorted(buckets.begin(), buckets.end()));
+    CHECK(buckets.back() <= count);
+  }
   CHECK(d.stop() == 0);
 }
 

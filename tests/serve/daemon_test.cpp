@@ -120,6 +120,35 @@ TEST_CASE("serve: a run cut off by kill -9 is resumed by the next daemon, not ru
   CHECK(all[0].at("try_number").to_number<int>() == 2);
 }
 
+// Whole seconds of an ISO-8601 UTC timestamp with or without milliseconds.
+Instant whole_seconds(const std::string& iso) { return *jobhost::schedule::parse_instant(iso.substr(0, 19) + "Z"); }
+
+TEST_CASE("serve: a tick's run is prepared ahead and its first job starts at the tick, not before") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.str("pl"));
+  write_file(dir.str("pl/minutely.toml"),
+             "[pipeline]\nname = \"minutely\"\nschedule = \"* * * * *\"\n"
+             "[[jobs]]\nname = \"work\"\nuses = \"utilities.noop\"\n");
+  Daemon d(dir, "first");
+  REQUIRE(d.wait_ready());
+  // The first tick after the daemon began watching is at most a minute away.
+  REQUIRE(eventually([&] { return count(runs(dir), "success") >= 1; }, std::chrono::seconds(100)));
+  CHECK(d.stop() == 0);
+  auto all = runs(dir);
+  const json::object& first = all.back().as_object();  // newest first
+  const std::string tick(first.at("logical_time").as_string());
+  CHECK(tick.substr(16) == ":00Z");
+  // Recorded as started at its tick, though it was locked and recorded before it.
+  CHECK(first.at("started_at") == json::value(tick.substr(0, 19) + ".000Z"));
+  auto history = run_cli("history work --pipeline minutely --json --state s.db", dir);
+  REQUIRE(history.exit_code == 0);
+  auto attempts = json::parse(history.out).at("attempts").as_array();
+  REQUIRE(!attempts.empty());
+  const std::string job_start(attempts.back().at("started_at").as_string());
+  CHECK(whole_seconds(job_start) >= whole_seconds(tick));
+  CHECK(whole_seconds(job_start) <= whole_seconds(tick) + std::chrono::seconds(5));
+}
+
 TEST_CASE("serve: a second daemon on the same store exits 2 naming the first") {
   TempDir dir;
   std::filesystem::create_directories(dir.str("pl"));

@@ -87,3 +87,29 @@ TEST_CASE("tick planner: the next tick respects the zone") {
   REQUIRE(plan.next_tick);
   CHECK(schedule::format_instant(*plan.next_tick) == "2026-12-02T05:00:00Z");  // 06:00 CET
 }
+
+TEST_CASE("tick planner: a tick within the horizon is due ahead, and the next one follows it") {
+  auto s = schedule::Schedule::parse("* * * * *");
+  serve::TickInput in;
+  in.schedule = &s;
+  in.watched_since = at("2026-12-01T10:00:30Z");
+  in.last_tick = at("2026-12-01T10:30:00Z");
+  in.now = at("2026-12-01T10:30:58Z");
+  CHECK(serve::plan_ticks(in).due.empty());  // no horizon: 10:31 is not due yet
+  in.horizon = at("2026-12-01T10:31:00Z");
+  auto plan = serve::plan_ticks(in);
+  CHECK(texts(plan.due) == std::vector<std::string>{"2026-12-01T10:31:00Z"});
+  REQUIRE(plan.next_tick);
+  CHECK(schedule::format_instant(*plan.next_tick) == "2026-12-01T10:32:00Z");
+  // Once recorded (the last tick lies ahead of now), it is not due again, and the next tick
+  // to schedule is the one after it.
+  in.last_tick = at("2026-12-01T10:31:00Z");
+  plan = serve::plan_ticks(in);
+  CHECK(plan.due.empty());
+  REQUIRE(plan.next_tick);
+  CHECK(schedule::format_instant(*plan.next_tick) == "2026-12-01T10:32:00Z");
+  // A horizon before now changes nothing.
+  in.horizon = at("2026-12-01T10:00:00Z");
+  in.last_tick = at("2026-12-01T10:30:00Z");
+  CHECK(serve::plan_ticks(in).due.empty());
+}

@@ -66,7 +66,7 @@ TEST_CASE("cli run: instant runs are distinct from each other and from the date 
                          std::regex("t-20261201T000000Z-[0-9a-f]{6}")));
   CHECK(std::regex_match(text(one_pm.at("run_id")), std::regex("t-20261201T130000Z-[0-9a-f]{6}")));
   for (auto* doc : {&day, &midnight, &one_pm}) {
-    CHECK(doc->at("schema_version") == 2);
+    CHECK(doc->at("schema_version") == 3);
     CHECK(doc->at("logical_date") == "2026-12-01");
     CHECK(doc->at("try") == 1);
     CHECK(doc->at("status") == "success");

@@ -20,10 +20,16 @@ void install_v6_store(const TempDir& dir) {
   write_file(dir.str("daily.toml"), read_file(kFixtures + "v6_daily.toml"));
 }
 
-// A run document of today without what version 2 added: what version 6 printed.
+// A run document of today without what versions 2 and 3 added: what version 6 printed. Its
+// attempts recorded no resource usage: null.
 json::value as_version_1(json::object doc) {
   for (auto* field : {"logical_time", "data_interval_start", "data_interval_end"})
     CHECK(doc.erase(field) == 1);
+  for (auto& [name, job] : doc.at("jobs").as_object())
+    for (auto* field : {"peak_rss_bytes", "cpu_user_seconds", "cpu_system_seconds"}) {
+      CHECK(job.at(field).is_null());
+      job.as_object().erase(field);
+    }
   doc["schema_version"] = 1;
   return doc;
 }

@@ -200,7 +200,7 @@ TEST_CASE("cli run: run --json and show --json are one document, valid against i
   auto show = run_cli("show --pipeline t --date 2026-11-28 --json", dir);
   REQUIRE(show.exit_code == 0);
   auto r = json::parse(run.out), s = json::parse(show.out);
-  CHECK(r.at("schema_version") == 2);
+  CHECK(r.at("schema_version") == 3);
   // Same fields, same kinds, jobs in the same order; and the same facts about each job.
   CHECK(shape(r) == shape(s));
   for (auto& [name, job] : r.at("jobs").as_object()) {

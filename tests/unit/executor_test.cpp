@@ -253,3 +253,40 @@ TEST_CASE("executor: a long chain and a wide fan-out complete", "[executor]") {
   CHECK(r.ok());
   CHECK(runs == 2001);
 }
+
+TEST_CASE("executor: with a start instant no job starts before it", "[executor]") {
+  const auto start_at = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
+  std::mutex mu;
+  std::vector<std::chrono::system_clock::time_point> starts;
+  auto rec = [&](const AttemptInput&) {
+    std::lock_guard lock(mu);
+    starts.push_back(std::chrono::system_clock::now());
+    return ok();
+  };
+  std::vector<ExecJob> jobs = {job("a", {}, rec), job("b", {}, rec), job("c", {0, 1}, rec)};
+  auto opt = options(2);
+  opt.start_at = start_at;
+  Executor ex(std::move(jobs), opt);
+  REQUIRE(ex.run().ok());
+  REQUIRE(starts.size() == 3);
+  for (auto t : starts) CHECK(t >= start_at);
+}
+
+TEST_CASE("executor: a cancel while waiting for the start instant ends the run at once, nothing started", "[executor]") {
+  std::atomic<int> calls{0};
+  auto count = [&](const AttemptInput&) {
+    ++calls;
+    return ok();
+  };
+  std::vector<ExecJob> jobs = {job("a", {}, count), job("b", {0}, count)};
+  auto opt = options(2);
+  opt.start_at = std::chrono::system_clock::now() + std::chrono::hours(1);
+  Executor ex(std::move(jobs), opt);
+  auto result = std::async(std::launch::async, [&] { return ex.run(); });
+  ex.cancel();  // before or during the wait: either way the run must not wait the hour
+  REQUIRE(result.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  auto r = result.get();
+  CHECK(calls == 0);
+  CHECK(r.jobs[0].state == JobState::cancelled);
+  CHECK(r.cancelled == CancelReason::interrupted);
+}

@@ -26,6 +26,7 @@
 #include "config/duration.hpp"
 #include "config/pipeline_loader.hpp"
 #include "exec/pipeline_run.hpp"
+#include "resources/pool_set.hpp"
 #include "schedule/cron.hpp"
 
 namespace jobhost::cli {
@@ -317,10 +318,12 @@ int cmd_backfill(const std::vector<std::string>& argv) {
                schedule::format_instant(from), schedule::format_instant(to), max_active);
 
   const bool force = args.flag("--force");
+  auto pools = PoolSet::from(*host.pools);  // [pools]: shared by the runs of the backfill
   auto request = [&](const Tick& t, state::RunStore* store) {
     RunRequest req;
     req.spec = &spec;
     req.plugins = plugins.get();
+    req.plugin_isolation = host.plugin_isolation;
     req.logical_date = t.logical;
     req.data_interval_start = t.interval_start;
     req.data_interval_end = t.interval_end;
@@ -331,6 +334,7 @@ int cmd_backfill(const std::vector<std::string>& argv) {
     req.force = force;
     if (host.scratch_dir) req.scratch_root = *host.scratch_dir;
     req.store = store;
+    req.pools = pools.get();
     req.log_state_changes = spec.jobs.size() <= 1000 && !isatty(STDERR_FILENO) && max_active == 1;
     return req;
   };

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
+#include "cli/usage_format.hpp"
 #include "state/state_path.hpp"
 #include "util/logical_time.hpp"
 
@@ -16,9 +17,10 @@ namespace {
 
 const char* kHelp = R"(usage: jobhost history JOB --pipeline NAME [--limit N] [--json] [--state PATH]
 
-Shows a job's last attempts across runs, newest first, with the median (p50) and 95th
-percentile (p95) duration of its successful attempts and its failure rate (failed or retried
-attempts / finished attempts). Exit code 2 when the job has no recorded attempt.
+Shows a job's last attempts across runs, newest first, each with its duration, peak resident
+memory and CPU time (user/system), with the median (p50) and 95th percentile (p95) duration
+of its successful attempts and its failure rate (failed or retried attempts / finished
+attempts). Exit code 2 when the job has no recorded attempt.
 
   --pipeline NAME  the pipeline the job belongs to (required)
   --limit N        the last N attempts (default 20)
@@ -31,24 +33,28 @@ attempts / finished attempts). Exit code 2 when the job has no recorded attempt.
 boost::json::object history_json(const std::string& pipeline, const std::string& job,
                                  const state::JobHistory& h) {
   boost::json::array attempts;
-  for (auto& a : h.attempts)
-    attempts.push_back({{"run_id", a.run_id},
-                        {"logical_date", logical_date_of(a.logical_date)},
-                        {"logical_time", logical_time_of(a.logical_date)},
-                        {"try_number", a.try_number},
-                        {"attempt", a.attempt},
-                        {"state", a.state},
-                        {"started_at", a.started_at},
-                        {"ended_at", a.ended_at},
-                        {"duration_ms", a.duration_ms},
-                        {"error", a.error},
-                        {"handle", a.has_handle ? boost::json::value(a.handle) : nullptr},
-                        {"idempotency_key", a.has_handle && !a.idempotency_key.empty()
-                                                ? boost::json::value(a.idempotency_key)
-                                                : nullptr},
-                        {"polls", a.polls},
-                        {"next_poll_at", a.next_poll_at.empty() ? boost::json::value(nullptr)
-                                                                : boost::json::value(a.next_poll_at)}});
+  for (auto& a : h.attempts) {
+    boost::json::object o{{"run_id", a.run_id},
+                         {"logical_date", logical_date_of(a.logical_date)},
+                         {"logical_time", logical_time_of(a.logical_date)},
+                         {"try_number", a.try_number},
+                         {"attempt", a.attempt},
+                         {"state", a.state},
+                         {"started_at", a.started_at},
+                         {"ended_at", a.ended_at},
+                         {"duration_ms", a.duration_ms},
+                         {"error", a.error},
+                         {"handle", a.has_handle ? boost::json::value(a.handle) : nullptr},
+                         {"idempotency_key", a.has_handle && !a.idempotency_key.empty()
+                                                 ? boost::json::value(a.idempotency_key)
+                                                 : nullptr},
+                         {"polls", a.polls},
+                         {"next_poll_at", a.next_poll_at.empty()
+                                              ? boost::json::value(nullptr)
+                                              : boost::json::value(a.next_poll_at)}};
+    add_usage_fields(o, a.usage);
+    attempts.push_back(std::move(o));
+  }
   return {{"pipeline", pipeline},       {"job", job},
           {"p50_ms", h.p50_ms},         {"p95_ms", h.p95_ms},
           {"failure_rate", h.failure_rate}, {"attempts", std::move(attempts)}};
@@ -97,11 +103,13 @@ int cmd_history(const std::vector<std::string>& argv) {
               << h.attempts.size() << " attempts\n"
               << "p50 " << format_duration(h.p50_ms) << "  p95 " << format_duration(h.p95_ms)
               << "  failure rate " << rate << " of " << finished << " finished\n\n";
-    TextTable table({"RUN ID", "DATE", "TRY", "ATTEMPT", "STATE", "STARTED", "DURATION", "ERROR"});
+    TextTable table({"RUN ID", "DATE", "TRY", "ATTEMPT", "STATE", "STARTED", "DURATION",
+                     "PEAK RSS", "CPU USER/SYS", "ERROR"});
     for (auto& a : h.attempts)
       table.add({a.run_id, a.logical_date, std::to_string(a.try_number),
                  std::to_string(a.attempt), a.state, format_time(a.started_at),
                  a.state == "running" || a.state == "deferred" ? "-" : format_duration(a.duration_ms),
+                 format_peak_rss(a.usage), format_cpu(a.usage),
                  deferred_note(a) + one_line(a.error)});
     table.print(std::cout);
     return static_cast<int>(kOk);

@@ -15,7 +15,10 @@
 #include "cli/common.hpp"
 #include "cli/run_document.hpp"
 #include "config/pipeline_loader.hpp"
+#include "exec/crash_guard.hpp"
 #include "exec/pipeline_run.hpp"
+#include "resources/pool_set.hpp"
+#include "state/crash_records.hpp"
 
 namespace jobhost::cli {
 namespace {
@@ -220,6 +223,7 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   RunRequest req;
   req.spec = &spec;
   req.plugins = plugins.get();
+  req.plugin_isolation = host.plugin_isolation;
   req.logical_date = date;
   if (auto v = args.value("--data-interval")) {
     auto slash = v->find('/');
@@ -244,6 +248,10 @@ int run_common(const Args& args, const std::string& file, std::vector<std::strin
   std::unique_ptr<state::RunStore> store;
   if (!args.flag("--no-state")) store = open_store(args, host);
   req.store = store.get();
+  auto pools = PoolSet::from(*host.pools);  // [pools]: within this process, this run
+  req.pools = pools.get();
+  // A job that kills the process (thread mode) is named on stderr and in a crash record.
+  crash_guard::install(store ? state::crash_dir_for_store(state_path(args, host)) : "");
   req.log_state_changes = spec.jobs.size() <= 1000 && !isatty(STDERR_FILENO);
   ProgressLine progress(spec.jobs.size());
   req.on_state = [&progress](uint32_t job, JobState s) { progress.on_state(job, s); };

@@ -13,10 +13,12 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "config/duration.hpp"
+#include "exec/crash_guard.hpp"
 #include "exec/host_services.hpp"
 #include "serve/daemon.hpp"
 #include "serve/daemon_http.hpp"
 #include "serve/owner_lock.hpp"
+#include "state/crash_records.hpp"
 #include "state/sqlite_handle.hpp"
 
 namespace jobhost::cli {
@@ -142,6 +144,8 @@ int cmd_serve(const std::vector<std::string>& argv) {
   opt.store_path = state_path(args, host);
   opt.max_parallel = host.max_parallel;
   opt.max_deferred = host.max_deferred;
+  opt.pools = host.pools->list;
+  opt.plugin_isolation = host.plugin_isolation;
   if (host.scratch_dir) opt.scratch_root = *host.scratch_dir;
   opt.drain_grace = duration_option(args, "--drain-grace", opt.drain_grace);
   opt.cancel_grace = duration_option(args, "--cancel-grace", opt.cancel_grace);
@@ -149,6 +153,8 @@ int cmd_serve(const std::vector<std::string>& argv) {
   if (!std::filesystem::is_directory(opt.pipelines_dir, ec))
     throw UsageError("--pipelines: no folder " + opt.pipelines_dir);
   open_store(args, host);  // creates the store and its schema before the daemon's connections
+  // A job that kills the daemon (thread mode) is named on stderr and in a crash record.
+  crash_guard::install(state::crash_dir_for_store(opt.store_path));
   std::unique_ptr<serve::OwnerLock> owner;
   try {
     owner = std::make_unique<serve::OwnerLock>(opt.store_path);

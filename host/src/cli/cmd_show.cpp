@@ -7,6 +7,7 @@
 #include "cli/run_document.hpp"
 #include "cli/state_cli.hpp"
 #include "cli/state_commands.hpp"
+#include "cli/usage_format.hpp"
 #include "state/state_path.hpp"
 
 namespace jobhost::cli {
@@ -16,8 +17,8 @@ const char* kHelp = R"(usage: jobhost show RUN_ID [--json] [--state PATH]
        jobhost show --pipeline NAME --date D [--json] [--state PATH]
 
 Shows one run: its status, parameters and every job with its state, number of attempts
-(across all tries), the duration of its last attempt and its error. Exit code 2 when the
-run is not recorded.
+(across all tries), the duration, peak resident memory and CPU time (user/system) of its
+last attempt and its error. Exit code 2 when the run is not recorded.
 
   --pipeline NAME --date D  find the run of this pipeline for this logical date
                             (YYYY-MM-DD) or time (an ISO instant, as run --date took it)
@@ -44,12 +45,13 @@ void print_detail(const state::RunDetail& d) {
     std::cout << "no job has started yet\n";
     return;
   }
-  TextTable jobs({"JOB", "STATE", "ATTEMPTS", "DURATION", "ERROR"});
+  TextTable jobs({"JOB", "STATE", "ATTEMPTS", "DURATION", "PEAK RSS", "CPU USER/SYS", "ERROR"});
   bool any_handle = false;
   for (auto& j : d.jobs) {
     any_handle |= j.has_handle;
     jobs.add({j.job, j.state, std::to_string(j.attempts),
-              j.attempts ? format_duration(j.duration_ms) : "-", one_line(j.error)});
+              j.attempts ? format_duration(j.duration_ms) : "-", format_peak_rss(j.usage),
+              format_cpu(j.usage), one_line(j.error)});
   }
   jobs.print(std::cout);
   if (!any_handle) return;

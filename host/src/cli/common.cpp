@@ -8,6 +8,7 @@
 #include "cli/json_log_format.hpp"
 #include "connections/connections.hpp"
 #include "exec/host_services.hpp"
+#include "resources/pool_config.hpp"
 #include "state/state_path.hpp"
 #include "util/logical_time.hpp"
 
@@ -59,6 +60,9 @@ std::unique_ptr<PluginRegistry> load_plugins(const Args& args, const HostConfig&
     for (auto& w : connection_warnings(*host.connections)) spdlog::warn("{}", w);
     set_host_connections(host.connections);
   }
+
+  // Pipelines are validated against the host's pools.
+  set_host_pools(host.pools);
   return reg;
 }
 

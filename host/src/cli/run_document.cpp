@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "cli/usage_format.hpp"
 #include "util/logical_time.hpp"
 
 namespace jobhost::cli {
@@ -13,6 +14,7 @@ struct JobView {
   int attempts = 0;      // over all tries
   int try_attempts = 0;  // in the run's latest try
   int64_t duration_ms = 0;  // its last attempt that ran
+  AttemptUsage usage{};     // of that attempt
   std::string error;        // "" when none
   bool carried_over = false;
   bool selected = true;
@@ -51,7 +53,7 @@ std::string serialize(const RunView& v) {
     boost::json::object metrics, outputs;
     for (auto& [k, x] : j.metrics) metrics[k] = number(x);
     for (auto& [k, x] : j.outputs) outputs[k] = x;
-    jobs[name] = boost::json::object{
+    boost::json::object job{
         {"state", j.state},
         {"attempts", j.attempts},
         {"try_attempts", j.try_attempts},
@@ -65,6 +67,8 @@ std::string serialize(const RunView& v) {
         {"idempotency_key", j.has_handle ? text_or_null(j.idempotency_key) : nullptr},
         {"polls", j.polls},
         {"next_poll_at", text_or_null(j.next_poll_at)}};
+    add_usage_fields(job, j.usage);
+    jobs[name] = std::move(job);
   }
   boost::json::object counts;
   for (auto& [k, n] : v.counts) counts[k] = n;
@@ -128,6 +132,7 @@ std::string run_document(const RunReport& r) {
     j.try_attempts = r.carried_over[i] ? 0 : o.attempts;
     j.attempts = (i < r.prior_attempts.size() ? r.prior_attempts[i] : 0) + j.try_attempts;
     j.duration_ms = o.last_attempt_ms;
+    j.usage = o.usage;
     if (o.state != JobState::success) j.error = o.error;
     j.metrics.insert(o.metrics.begin(), o.metrics.end());
     j.outputs.insert(o.outputs.begin(), o.outputs.end());
@@ -165,6 +170,7 @@ std::string run_document(const state::RunDetail& d) {
     j.attempts = r.attempts;
     j.try_attempts = r.try_attempts;
     j.duration_ms = r.duration_ms;
+    j.usage = r.usage;
     if (r.state != "success") j.error = r.error;
     j.carried_over = r.carried_over;
     j.selected = r.in_latest_try;

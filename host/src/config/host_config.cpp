@@ -7,12 +7,35 @@
 
 #include "config/strict_table.hpp"
 #include "connections/connections.hpp"
+#include "resources/pool_config.hpp"
 
 namespace jobhost {
+
+namespace {
+
+// [plugins.NAME]: per-plugin settings (today: isolation, "thread" or "process").
+void read_plugin_settings(const toml::table& plugins, HostConfig& cfg, Diagnostics& diags) {
+  for (auto& [name, node] : plugins) {
+    const toml::table* table = node.as_table();
+    if (!table) {
+      diags.add(node, "[plugins." + std::string(name.str()) + "] must be a table");
+      continue;
+    }
+    StrictTable t(*table, "plugins." + std::string(name.str()), diags);
+    t.allow({"isolation"});
+    if (auto v = t.string("isolation")) {
+      if (auto i = isolation_from_string(*v)) cfg.plugin_isolation[std::string(name.str())] = *i;
+      else t.error("isolation", "isolation must be \"thread\" or \"process\", got '" + *v + "'", *v, {"thread", "process"});
+    }
+  }
+}
+
+}  // namespace
 
 HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   HostConfig cfg;
   cfg.connections = std::make_shared<Connections>();
+  cfg.pools = std::make_shared<HostPools>();
   std::string path;
   bool explicit_path = true;
   if (cli_path) path = *cli_path;
@@ -37,7 +60,8 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
   Diagnostics diags(path);
   StrictTable t(root, "host config", diags);
   t.allow({"plugin_path", "state_path", "max_parallel", "max_deferred", "log_level", "log_format",
-           "secrets_dir", "scratch_dir", "state_synchronous", "connections", "api_token_secret"});
+           "secrets_dir", "scratch_dir", "state_synchronous", "connections", "api_token_secret",
+           "plugins", "pools"});
   auto base = std::filesystem::path(path).parent_path();
   auto resolve = [&](const std::string& p) {
     return std::filesystem::path(p).is_absolute() || base.empty() ? p : (base / p).string();
@@ -63,6 +87,10 @@ HostConfig load_host_config(const std::optional<std::string>& cli_path) {
     cfg.synchronous_full = *v == "full";
   }
   if (auto v = t.string("api_token_secret")) cfg.api_token_secret = *v;
+  if (const toml::table* plugins = t.table("plugins")) read_plugin_settings(*plugins, cfg, diags);
+  HostPools pools{path, {}};
+  if (const toml::table* p = t.table("pools")) pools.list = read_pools(*p, diags);
+  cfg.pools = std::make_shared<const HostPools>(std::move(pools));
   if (const toml::table* connections = t.table("connections"))
     cfg.connections = std::make_shared<Connections>(
         read_connections(*connections, path, base.string(), diags));

@@ -1,14 +1,18 @@
 // Host settings (jobhost.toml), found via --config FILE, $JOBHOST_CONFIG, or ./jobhost.toml.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/job_resources.hpp"
+
 namespace jobhost {
 
 class Connections;  // connections/connections.hpp
+struct HostPools;   // resources/pool_config.hpp
 
 struct HostConfig {
   std::string file;                     // where it was read from; "" when none
@@ -23,6 +27,9 @@ struct HostConfig {
   bool synchronous_full = false;        // state store: synchronous=FULL instead of NORMAL
   std::shared_ptr<const Connections> connections;  // [connections.NAME]; never null
   std::optional<std::string> api_token_secret;     // serve: name of the API's bearer token secret
+  std::shared_ptr<const HostPools> pools;          // [pools] NAME = SLOTS; never null
+  // [plugins.NAME] isolation: where that plugin's jobs run unless a job or pipeline says.
+  std::map<std::string, Isolation> plugin_isolation;
 };
 
 // Throws InputError (file:line:col) on a bad file; a missing explicit file is an error too,

@@ -20,6 +20,7 @@
 #include "connections/connections.hpp"
 #include "graph/dag.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "resources/pool_config.hpp"
 
 namespace jobhost {
 
@@ -78,6 +79,22 @@ void check_templates(const toml::node& node, const std::set<std::string>& known,
   }
 }
 
+// `pool` and `pool_slots`; whether the pool exists is the host config's to say (validate).
+void read_job_pool(StrictTable& t, const toml::table& jt, JobSpec& job) {
+  if (auto v = t.string("pool")) {
+    job.pool = *v;
+    job.pool_slots = 1;
+    const auto at = jt.get("pool")->source().begin;
+    job.pool_line = static_cast<int>(at.line);
+    job.pool_column = static_cast<int>(at.column);
+    if (!valid_name(job.pool)) t.error("pool", "pool name '" + job.pool + "' must match [A-Za-z0-9_-]+");
+  }
+  if (auto v = t.integer("pool_slots", 1, 1000000)) {
+    if (job.pool.empty()) t.error("pool_slots", "pool_slots needs pool: the pool whose slots the job takes");
+    else job.pool_slots = static_cast<int>(*v);
+  }
+}
+
 }  // namespace
 
 const JobSpec* PipelineSpec::find(std::string_view job) const {
@@ -108,12 +125,13 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
   RetryPolicy default_retry;
   std::optional<Millis> default_timeout;
   TriggerRule default_trigger = TriggerRule::all_success;
+  JobResources default_resources;
 
   if (auto* p = top.table("pipeline", /*required=*/true)) {
     StrictTable t(*p, "pipeline", diags);
     t.allow({"name", "description", "max_parallel", "max_deferred", "fail_fast", "params",
              "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
-             "trigger"});
+             "trigger", "isolation"});
     if (auto v = t.string("name", true)) {
       spec.name = *v;
       if (!valid_name(spec.name)) t.error("name", "pipeline name must match [A-Za-z0-9_-]+");
@@ -122,6 +140,10 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
     if (auto v = t.integer("max_parallel", 1, 100000)) spec.max_parallel = static_cast<int>(*v);
     if (auto v = t.integer("max_deferred", 1, 10000000)) spec.max_deferred = static_cast<int>(*v);
     spec.fail_fast = t.boolean("fail_fast").value_or(false);
+    if (auto v = t.string("isolation")) {
+      if (auto i = isolation_from_string(*v)) spec.isolation = *i;
+      else t.error("isolation", "isolation must be \"thread\" or \"process\", got '" + *v + "'", *v, {"thread", "process"});
+    }
     spec.schedule = read_pipeline_schedule(*p, spec.name, diags);
     if (auto* params = t.table("params")) {
       // toml::table is ordered by key; file order is kept by source position.
@@ -145,8 +167,9 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
   if (auto* d = top.table("defaults")) {
     StrictTable t(*d, "defaults", diags);
     t.allow({"retries", "retry_delay", "retry_backoff", "retry_max_delay", "retry_jitter", "timeout",
-             "trigger"});
+             "trigger", "isolation", "memory_limit", "cpu_limit", "max_open_files"});
     read_retry_and_timeout(t, default_retry, default_timeout);
+    read_job_resources(t, default_resources);
     if (auto v = t.string("trigger")) {
       if (auto r = trigger_rule_from_string(*v)) default_trigger = *r;
       else t.error("trigger", "unknown trigger rule '" + *v + "'", *v, trigger_rule_names());
@@ -168,13 +191,15 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
       StrictTable t(jt, "jobs", diags);
       t.allow({"name", "uses", "depends_on", "trigger", "config", "retries", "retry_delay",
                "retry_backoff", "retry_max_delay", "retry_jitter", "timeout", "priority",
-               "description"});
+               "description", "isolation", "memory_limit", "cpu_limit", "max_open_files",
+               "pool", "pool_slots"});
       JobSpec job;
       job.line = static_cast<int>(jt.source().begin.line);
       job.column = static_cast<int>(jt.source().begin.column);
       job.retry = default_retry;
       job.timeout = default_timeout;
       job.trigger = default_trigger;
+      job.resources = default_resources;
       if (auto v = t.string("name", true)) {
         job.name = *v;
         if (!valid_name(job.name)) t.error("name", "job name '" + job.name + "' must match [A-Za-z0-9_-]+");
@@ -192,6 +217,8 @@ PipelineSpec load_pipeline(std::string text, const std::string& file) {
       }
       read_retry_and_timeout(t, job.retry, job.timeout);
       if (auto v = t.integer("priority", -1000000, 1000000)) job.priority = static_cast<int>(*v);
+      read_job_pool(t, jt, job);
+      read_job_resources(t, job.resources);
       if (auto* c = t.table("config")) {
         // Moved, not copied, out of the parsed document (ours): a copy of a toml++ node loses
         // its source positions, which schema checks report.
@@ -373,6 +400,7 @@ void validate_pipeline(const PipelineSpec& spec,
                        const PluginRegistry* plugins) {
   Diagnostics diags(spec.file);
   const auto connections = host_connections();
+  check_job_pools(spec, *host_pools(), diags);
   std::vector<const JobTypeRef*> types(spec.jobs.size());
   for (size_t i = 0; i < spec.jobs.size(); ++i) {
     auto& j = spec.jobs[i];

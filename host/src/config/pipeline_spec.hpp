@@ -7,6 +7,7 @@
 #include <vector>
 #include <toml++/toml.h>
 
+#include "config/job_resources.hpp"
 #include "config/duration.hpp"
 #include "schedule/schedule_spec.hpp"
 
@@ -36,6 +37,11 @@ struct JobSpec {
   RetryPolicy retry;
   std::optional<Millis> timeout;        // per attempt
   int priority = 0;                     // higher runs first among ready jobs
+  // A host-wide pool ([pools] in the host config) whose slots each attempt holds; "" for none.
+  std::string pool;
+  int pool_slots = 0;                   // 1 when `pool` is set and pool_slots is not
+  int pool_line = 0, pool_column = 0;   // where `pool` is written
+  JobResources resources;               // isolation and limits (config/job_resources.hpp)
   toml::table config;                   // unexpanded: templates resolve per run
   int line = 0, column = 0;             // where [[jobs]] for it starts
 };
@@ -47,6 +53,7 @@ struct PipelineSpec {
   std::optional<int> max_parallel;      // default: host config, else number of cores
   std::optional<int> max_deferred;      // default: host config, else 10,000
   bool fail_fast = false;
+  std::optional<Isolation> isolation;   // [pipeline] isolation: for jobs that set none
   std::vector<std::pair<std::string, std::string>> params;  // defaults, in file order
   std::vector<JobSpec> jobs;
   // The schedule keys of [pipeline] and [pipeline.trigger]; nullopt when the file sets none

@@ -1,5 +1,7 @@
 #include "exec/attempt.hpp"
 
+#include "exec/crash_guard.hpp"
+#include "exec/thread_usage.hpp"
 
 namespace jobhost {
 namespace {
@@ -87,8 +89,19 @@ AttemptResult call_entry(const JobTypeRef& type, const AttemptInput& in, Entry e
   info.reattached = in.reattached ? 1 : 0;
   info.started_unix_ms = in.started_unix_ms;
 
-  jh_status status = call(host_services_table(), &ctx, &info);
-  return collect(type, ctx, status, entry);
+  jh_status status;
+  AttemptUsage usage;
+  {
+    // A fatal signal in the plugin's code is reported as a crash of this attempt (thread mode).
+    crash_guard::AttemptScope crash_scope(in.pipeline, in.run_id, in.try_number, in.job_name,
+                                          in.attempt);
+    ThreadUsageMeter meter;
+    status = call(host_services_table(), &ctx, &info);
+    usage = meter.finish();
+  }
+  AttemptResult r = collect(type, ctx, status, entry);
+  r.usage = usage;
+  return r;
 }
 
 }  // namespace

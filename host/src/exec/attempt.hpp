@@ -13,6 +13,7 @@
 
 #include "exec/host_services.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "util/attempt_usage.hpp"
 
 namespace jobhost {
 
@@ -24,6 +25,7 @@ struct AttemptInput {
   std::string_view logical_date;
   std::string_view scratch_dir;
   uint32_t attempt = 1;
+  uint32_t try_number = 0;  // the run's try (0: not known); for crash records
   uint32_t max_attempts = 1;
   int64_t deadline_unix_ms = 0;
   const toml::table* config = nullptr;  // the job's resolved [config]; null = empty
@@ -56,6 +58,11 @@ struct AttemptResult {
   bool reattached = false;
   std::string idempotency_key;
   uint32_t polls = 0;
+  // What the attempt used (docs/isolation.md#resource-accounting): set by run_attempt and the
+  // other entries (thread mode, exec/thread_usage.hpp) or from the worker's reply (process
+  // mode); unknown (-1) when not measured: the attempt never answered, or ended within 1 ms in
+  // thread mode. A deferred attempt's is the sum over its calls (the executor adds them up).
+  AttemptUsage usage{};
 };
 
 // Calls the job type's run() with a fresh jh_job_ctx. Never throws; an unknown status from

@@ -25,6 +25,7 @@ using state::now_unix_ms;
 Core::StepResult Core::after_call(uint32_t job, const std::shared_ptr<Attempt>& a,
                                   AttemptResult&& res) {
   if (res.status == JH_STATUS_DEFERRED) {
+    a->usage.add(res.usage);
     bool changed = false;
     if (!res.keep_handle) {
       changed = !a->handle_set || a->handle != res.handle;
@@ -205,6 +206,7 @@ Core::StepResult Core::cancel_on_worker(uint32_t job, const std::shared_ptr<Atte
       cancelled.status = JH_STATUS_RETRY;
       cancelled.error = e.what();
     }
+    a->usage.add(cancelled.usage);
   } else {
     cancelled.status = JH_STATUS_OK;
   }
@@ -234,6 +236,10 @@ void Core::end_attempt(uint32_t job, const std::shared_ptr<Attempt>& a, AttemptR
   if (a->deferred) {
     std::lock_guard lock(deferred_mu);
     deferred_attempts.erase(job);
+  }
+  if (!abandoned) {  // the sum over the attempt's calls (an abandoned call never reported)
+    a->usage.add(res.usage);
+    res.usage = a->usage;
   }
   if (a->handle_set && !abandoned) {
     res.was_deferred = true;
@@ -293,6 +299,7 @@ void Core::reattach(uint32_t job) {
     std::lock_guard lock(mu);
     ++deferrable_in_progress;  // counted even beyond max_deferred: it exists already
   }
+  hold_pool_slots_now(job);
   spdlog::info("[{} {}] attempt {} re-attached: its host was lost while it was deferred", opt.run_id,
                spec.name, from.attempt);
   if (spec.timeout) {

@@ -58,6 +58,10 @@ void Core::worker_loop() {
       cv.wait(lock, [&] {
         return stopping || !ready.empty() || !service.empty() || released.load() != 0;
       });
+      // A run prepared ahead of its start: each worker waits for the instant by itself, so
+      // that at a tick the jobs start without a thread handing them over.
+      while (start_gate && !stopping && !cancel_all.load() && std::chrono::steady_clock::now() < *start_gate)
+        cv.wait_until(lock, *start_gate);
       if (uint32_t head = released.exchange(0, std::memory_order_acquire)) {
         lock.unlock();
         release_dependants(head);
@@ -91,6 +95,7 @@ AttemptInput Core::attempt_input(uint32_t job, int number, Attempt* a, char (&ke
   in.logical_date = opt.logical_date;
   in.scratch_dir = opt.scratch_root;  // `run` may narrow it to the job's own folder
   in.attempt = static_cast<uint32_t>(number);
+  in.try_number = static_cast<uint32_t>(opt.try_number);
   in.max_attempts = static_cast<uint32_t>(spec.retry.retries + 1);
   in.cancel = a ? &a->cancel : nullptr;
   in.cancel_all = &cancel_all;
@@ -119,8 +124,10 @@ Core::StepResult Core::execute(uint32_t job) {
   auto& r = rt[job];
   auto& spec = jobs[job];
   if (cancel_all.load()) {
+    give_back_pool_slots(job);  // granted while the cancel came
     return {settle_without_run(job, cancelled_state(), "run cancelled before the job started"), false};
   }
+  if (!take_pool_slots(job)) return {};  // the pool queues it again when its slots are free
   if (spec.poll && !take_deferrable_slot(job)) return {};  // queued until an attempt ends
   int attempt = ++r.outcome.attempts;
   auto start = Clock::now();
@@ -176,6 +183,7 @@ void Core::arm_timeout(uint32_t job, const std::shared_ptr<Attempt>& a, Millis t
 }
 
 void Core::arm_grace(uint32_t job, const std::shared_ptr<Attempt>& a) {
+  if (jobs[job].stops_itself) return;
   if (!a->timer) {
     a->has_timer = true;
     a->timer.emplace(io);
@@ -274,6 +282,7 @@ std::optional<uint32_t> Core::finish_attempt(uint32_t job, int attempt, AttemptR
   }
   r.outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - r.first_start).count();
   r.outcome.last_attempt_ms = duration;
+  r.outcome.usage = res.usage;
   r.outcome.error = next == JobState::success ? std::string() : res.error;
   if (res.was_deferred) {
     r.outcome.handle = res.handle;
@@ -289,9 +298,12 @@ std::optional<uint32_t> Core::finish_attempt(uint32_t job, int attempt, AttemptR
     r.state.store(static_cast<int>(JobState::success), std::memory_order_release);
     releases_in_flight.fetch_add(1);
     observer->on_success_held(job, attempt, res, duration, &Core::release, this);
+    give_back_pool_slots(job);
     return std::nullopt;
   }
   if (observer) observer->on_attempt_end(job, attempt, next, res, duration);
+  // After the observer noted the end: the next holder's start comes after it in the store.
+  give_back_pool_slots(job);
   r.outcome.metrics = std::move(res.metrics);
   r.outcome.outputs = std::move(res.outputs);
   if (next == JobState::up_for_retry) {
@@ -473,6 +485,7 @@ void Core::shut_down() {
     stopped.swap(workers);
   }
   cv.notify_all();
+  return_pool_slots();
   // Idle workers exit on `stopping`; only a thread stuck in an abandoned attempt is still
   // busy, and it must not hold up the run. Each holds the Core alive until it returns.
   for (auto& w : stopped) w.detach();
@@ -501,6 +514,7 @@ void Core::start_cancel(CancelReason reason) {
     }
   }
   cv.notify_all();
+  withdraw_pool_waits();
 }
 
 Executor::Executor(std::vector<ExecJob> jobs, ExecOptions options, ExecutionObserver* observer)
@@ -533,6 +547,15 @@ ExecResult Executor::run() {
     pthread_setname_np(pthread_self(), "jobhost-timer");
     c.io.run();
   });
+  // Workers exist before the first job is ready, so that a run with a start instant (a
+  // scheduled tick) pays for its threads ahead of it and starts its jobs on time; each one
+  // waits for the instant (worker_loop). No more workers than jobs.
+  if (c.opt.start_at)
+    c.start_gate = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       *c.opt.start_at - std::chrono::system_clock::now());
+  parallel = static_cast<int>(std::min<size_t>(static_cast<size_t>(parallel), std::max<size_t>(n, 1)));
+  for (int i = 0; i < parallel; ++i) c.add_worker();
 
   // Presets settle first, in dependency order of their own (they never wait); attempts a
   // lost host left deferred are taken over before anything new starts.
@@ -558,8 +581,6 @@ ExecResult Executor::run() {
       if (!c.rt[i].decided.exchange(true)) c.enqueue(i);
     }
   }
-  for (int i = 0; i < parallel; ++i) c.add_worker();
-
   {
     std::unique_lock lock(c.done_mu);
     c.done_cv.wait(lock, [&] { return c.all_settled(); });

@@ -1,7 +1,8 @@
 // Runs a DAG of jobs on a thread pool: ready jobs by priority within max_parallel, trigger
 // rules, retries with backoff on timers (never a sleeping worker), per-attempt timeouts
 // with cooperative cancellation, fail_fast and external cancellation, and deferred attempts
-// (ABI 1.1) that wait on a timer, not a thread, between brief polls.
+// (ABI 1.1) that wait on a timer, not a thread, between brief polls. Jobs of a host-wide
+// pool (resources/pool_set.hpp) wait for its slots in the pool, not on a worker.
 //
 // Workers settle jobs themselves and hand newly ready dependants straight to the queue (or
 // run one inline), so the per-job cost stays close to a bare thread pool's.
@@ -24,6 +25,7 @@
 namespace jobhost {
 
 using state::JobState;
+class PoolSet;  // resources/pool_set.hpp
 
 struct ExecJob {
   std::string name;
@@ -33,6 +35,11 @@ struct ExecJob {
   std::optional<Millis> timeout;
   double priority = 0;  // higher first among ready jobs
   double rank = 0;      // tie-break after priority: e.g. the remaining critical path
+  // Each attempt holds `pool_slots` slots of ExecOptions::pools' pool number `pool` from
+  // before it starts until it ends (a deferred attempt keeps them: its remote work goes on).
+  // 0 slots: no pool. A job waiting for its slots holds no worker.
+  uint32_t pool = 0;
+  int pool_slots = 0;
   // Runs one attempt; must honour in.cancel / in.cancel_all. Called on a worker thread.
   // May fill in what the executor does not know (config, scratch_dir) before running.
   std::function<AttemptResult(AttemptInput&)> run;
@@ -60,6 +67,9 @@ struct ExecJob {
   // Attempt n's idempotency key is IdempotencyKeys(run_id)(name, key_base + n):
   // key_base counts the job's attempts in earlier tries, so keys never repeat across tries.
   int64_t key_base = 0;
+  // Its attempts end by themselves within the cancel grace once cancelled (a worker process is
+  // stopped, then killed): never abandoned.
+  bool stops_itself = false;
 };
 
 struct ExecOptions {
@@ -69,10 +79,16 @@ struct ExecOptions {
   int max_deferred = 10000;
   bool fail_fast = false;
   std::string run_id, pipeline, logical_date, scratch_root;
+  int try_number = 0;  // the run's try, handed to attempts (crash records)
   std::map<std::string, std::string, std::less<>> params;  // served as input "@params"
   // How long a cancelled or timed-out attempt may take to return before it is abandoned.
   Millis cancel_grace{5000};
   std::function<double()> unit_random;  // [0,1) for jitter; default: a seeded PRNG
+  // Host-wide pools shared with other runs (outlives the run); null: none.
+  PoolSet* pools = nullptr;
+  // No job starts before this instant (a scheduled run prepared ahead of its tick); its
+  // threads are made before it. A cancel meanwhile ends the wait.
+  std::optional<std::chrono::system_clock::time_point> start_at;
 };
 
 struct JobOutcome {
@@ -85,6 +101,7 @@ struct JobOutcome {
   std::string handle, idempotency_key;
   uint32_t polls = 0;
   bool reattached = false;  // the last attempt was taken over from a lost host
+  AttemptUsage usage{};     // the last attempt's (attempt.hpp)
   std::map<std::string, double, std::less<>> metrics;
   std::map<std::string, std::string, std::less<>> outputs;
 };

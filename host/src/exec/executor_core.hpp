@@ -52,6 +52,7 @@ struct Attempt {
   bool handle_set = false;           // returned DEFERRED at least once: `handle` is its work
   bool reattached = false;
   uint32_t polls = 0;
+  AttemptUsage usage{};              // of its calls so far (run, polls, cancel)
   std::string handle;
   std::string key;                   // idempotency key (kept for deferred attempts)
   std::atomic<int> wait_gate{0};     // the wait starts when both the store and the worker agree
@@ -66,6 +67,8 @@ struct Runtime {
   Clock::time_point first_start{};
   JobOutcome outcome;  // written by the thread that owns the job's current step
   uint32_t next_released = 0;  // Core::released list link (job index + 1; 0 ends it)
+  std::atomic<bool> pool_held{false};    // holds its pool slots (pool_slots.cpp)
+  std::atomic<uint64_t> pool_ticket{0};  // its latest wait in the pool (0: never waited)
 };
 
 struct Executor::Core : std::enable_shared_from_this<Core> {
@@ -104,6 +107,8 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
   std::atomic<int> releases_in_flight{0};
 
   std::atomic<bool> cancel_all{false};
+  // No job starts before this (ExecOptions::start_at); set before the workers exist.
+  std::optional<std::chrono::steady_clock::time_point> start_gate;
   std::atomic<int> cancel_reason{static_cast<int>(CancelReason::none)};
 
   asio::io_context io;  // timers: retries, timeouts, polls
@@ -171,6 +176,20 @@ struct Executor::Core : std::enable_shared_from_this<Core> {
                      std::vector<std::pair<uint32_t, JobState>>& work);
   void shut_down();
   void start_cancel(CancelReason reason);
+
+  // --- pool_slots.cpp: host-wide pools (ExecOptions::pools) ---
+  // True when the job may start an attempt: it holds its pool slots, or needs none. False:
+  // it waits in the pool, holding no worker, and is queued again once they are its.
+  bool take_pool_slots(uint32_t job);
+  void on_pool_granted(uint32_t job);
+  // Gives the job's slots back when it holds them: at most once per acquisition.
+  void give_back_pool_slots(uint32_t job);
+  // A cancelled run: jobs waiting in a pool go back to the queue, to settle as cancelled.
+  void withdraw_pool_waits();
+  // A re-attached attempt's work runs already: it takes its slots even beyond the size.
+  void hold_pool_slots_now(uint32_t job);
+  // Shutting down: no slot or wait outlives the run, whatever ended it.
+  void return_pool_slots();
 
   // --- deferral.cpp: deferred attempts ---
   // After run() or poll() returned on a worker: defers, cancels or ends the attempt.

@@ -253,24 +253,20 @@ std::string& secrets_dir() {
   return dir;
 }
 
+// Set in a worker process: secrets and connections come from the host that started it.
+RemoteLookups& remote() {
+  static RemoteLookups r;
+  return r;
+}
+
 jh_result JH_CALL svc_secret_get(jh_job_ctx*, jh_str name, char* buf, uint64_t cap,
                                  uint64_t* len) {
   auto n = view(name);
   if (n.empty() || n.find('/') != std::string_view::npos || n.find("..") != std::string_view::npos)
     return JH_E_INVALID;
-  std::string env = "JOBHOST_SECRET_";
-  for (char c : n) env += static_cast<char>(std::isalnum(static_cast<unsigned char>(c))
-                                               ? std::toupper(static_cast<unsigned char>(c)) : '_');
-  if (const char* v = std::getenv(env.c_str())) return copy_out(v, buf, cap, len);
-  if (!secrets_dir().empty()) {
-    std::ifstream f(secrets_dir() + "/" + std::string(n), std::ios::binary);
-    if (f) {
-      std::string v((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-      return copy_out(v, buf, cap, len);
-    }
-  }
-  return JH_E_MISSING;
+  auto v = remote().secret ? remote().secret(n) : read_secret(n);
+  if (!v) return JH_E_MISSING;
+  return copy_out(*v, buf, cap, len);
 }
 
 const jh_secrets_v1 kSecrets = {sizeof(jh_secrets_v1), 0, &svc_secret_get};
@@ -278,13 +274,41 @@ const jh_secrets_v1 kSecrets = {sizeof(jh_secrets_v1), 0, &svc_secret_get};
 // A [connections.NAME] of the host config as JSON; secrets stay names (see connections.hpp).
 jh_result JH_CALL svc_connection_get(jh_job_ctx*, jh_str name, char* buf, uint64_t cap,
                                      uint64_t* len) {
-  auto connections = host_connections();
-  const ConnectionConfig* c = connections->find(view(name));
-  if (!c) return JH_E_MISSING;
-  return copy_out(c->json, buf, cap, len);
+  auto json = remote().connection ? remote().connection(view(name)) : connection_json(view(name));
+  if (!json) return JH_E_MISSING;
+  return copy_out(*json, buf, cap, len);
 }
 
 const jh_connections_v1 kConnections = {sizeof(jh_connections_v1), 0, &svc_connection_get};
+
+}  // namespace
+
+std::optional<std::string> read_secret(std::string_view n) {
+  std::string env = "JOBHOST_SECRET_";
+  for (char c : n) env += static_cast<char>(std::isalnum(static_cast<unsigned char>(c))
+                                               ? std::toupper(static_cast<unsigned char>(c)) : '_');
+  if (const char* v = std::getenv(env.c_str())) return std::string(v);
+  if (!secrets_dir().empty()) {
+    std::ifstream f(secrets_dir() + "/" + std::string(n), std::ios::binary);
+    if (f) {
+      std::string v((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> connection_json(std::string_view name) {
+  auto connections = host_connections();
+  const ConnectionConfig* c = connections->find(name);
+  if (!c) return std::nullopt;
+  return c->json;
+}
+
+void set_remote_lookups(RemoteLookups lookups) { remote() = std::move(lookups); }
+
+namespace {
 
 const void* JH_CALL svc_get_extension(const char* id) {
   if (id && std::strcmp(id, JH_EXT_SECRETS) == 0) return &kSecrets;

@@ -62,4 +62,15 @@ const jh_host* host_services_table();
 // Where the secrets extension looks for <name> files (besides JOBHOST_SECRET_<NAME> env vars).
 void set_secrets_dir(std::string dir);
 
+// The secret <name> as the host resolves it: JOBHOST_SECRET_<NAME>, else <secrets_dir>/<name>.
+std::optional<std::string> read_secret(std::string_view name);
+// [connections.NAME] of the host config as JSON (connections.hpp), nullopt when unknown.
+std::optional<std::string> connection_json(std::string_view name);
+
+// In a worker process (isolation = "process") the extensions ask the host instead.
+struct RemoteLookups {
+  std::function<std::optional<std::string>(std::string_view name)> secret, connection;
+};
+void set_remote_lookups(RemoteLookups lookups);
+
 }  // namespace jobhost

@@ -14,6 +14,8 @@
 #include "config/templates.hpp"
 #include "exec/run_observer.hpp"
 #include "graph/dag.hpp"
+#include "isolation/process_attempt.hpp"
+#include "resources/pool_set.hpp"
 #include "state/clock.hpp"
 #include "util/hash.hpp"
 #include "util/logical_time.hpp"
@@ -113,10 +115,13 @@ class RunSteps {
 
  private:
   uint32_t job_index(const std::string& name, const char* option) const;
+  void check_pool(const JobSpec& j) const;
   void define(uint32_t i, const std::string& run_id);
   bool success_stands(const std::map<std::string, state::PriorJob>& prior, uint32_t i,
                       const std::string& run_id);
   ExecJob make_job(uint32_t i);
+  Isolation isolation_of(const JobSpec& j, const JobTypeRef& type) const;
+  isolation::ProcessAttemptOptions process_options(const JobSpec& j) const;
   void settle_carried_over_from_store();
   void take_over_deferred(std::vector<ExecJob>& jobs);
   void unlock();
@@ -127,6 +132,11 @@ class RunSteps {
   std::string key_;         // the logical date or time, normalised: with the pipeline, the run
   DataInterval requested_;  // the request's data interval, normalised; empty: none given
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  // Since the start (0 before it: a prepared run that never started).
+  int64_t elapsed_ms() const {
+    return std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start_).count());
+  }
   std::map<std::string, std::string, std::less<>> params_;
   std::vector<const JobTypeRef*> types_;
   std::map<const JobTypeRef*, std::shared_ptr<const JobTypeRef>> shared_types_;
@@ -194,6 +204,7 @@ void RunSteps::check_request() {
     if (!types_[i] && req_.plugins) types_[i] = req_.plugins->find(j.uses);
     if (!types_[i])
       throw InputError(file_, j.line, j.column, "job '" + j.name + "' uses unknown job type '" + j.uses + "'");
+    check_pool(j);
   }
   dag_ = build_dag_index(spec_);
   selected_.assign(spec_.jobs.size(), req_.only.empty());
@@ -209,6 +220,21 @@ void RunSteps::check_request() {
       for (uint32_t s : dag_.succ[v]) stack.push_back(s);
     }
   }
+}
+
+// The validation checked pools against the host config; this is the run's own (the pools it
+// was given, or none).
+void RunSteps::check_pool(const JobSpec& j) const {
+  if (j.pool.empty()) return;
+  const auto pool = req_.pools ? req_.pools->find(j.pool) : std::nullopt;
+  if (!pool)
+    throw InputError(file_, j.pool_line, j.pool_column,
+                     "job '" + j.name + "' uses pool '" + j.pool + "', which this host does not have " +
+                         "(pools are defined under [pools] in the host config)");
+  if (j.pool_slots > req_.pools->size(*pool))
+    throw InputError(file_, j.pool_line, j.pool_column,
+                     "job '" + j.name + "' takes " + std::to_string(j.pool_slots) + " slots of pool '" +
+                         j.pool + "', which has " + std::to_string(req_.pools->size(*pool)));
 }
 
 // --only / run-job: a selected job's upstream must have succeeded already, or be selected too.
@@ -241,6 +267,13 @@ void RunSteps::start_report() {
   report.logical_time = logical_time_of(key_);
   report.params.insert(params_.begin(), params_.end());
   report.started_at = state::now_iso_utc();
+  if (req_.start_at && *req_.start_at > std::chrono::system_clock::now()) {
+    // Prepared ahead: the run starts, and its duration counts, from the start instant.
+    const auto ahead = *req_.start_at - std::chrono::system_clock::now();
+    start_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(ahead);
+    report.started_at = state::iso_utc(
+        std::chrono::duration_cast<std::chrono::milliseconds>(req_.start_at->time_since_epoch()).count());
+  }
   for (auto& j : spec_.jobs) report.names.push_back(j.name);
   for (auto& [k, v] : params_) vars_.values["params." + k] = v;
   vars_.values["run.logical_date"] = logical_date_of(key_);
@@ -333,12 +366,12 @@ bool RunSteps::find_nothing_to_do() {
     o.outputs.insert(p.outputs.begin(), p.outputs.end());
     o.metrics.insert(p.metrics.begin(), p.metrics.end());
     o.last_attempt_ms = p.last_duration_ms;
+    o.usage = p.usage;
     report.exec.jobs.push_back(std::move(o));
     report.prior_attempts.push_back(p.attempts);
   }
   report.ended_at = state::now_iso_utc();
-  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start_).count();
+  report.duration_ms = elapsed_ms();
   return true;
 }
 
@@ -355,17 +388,43 @@ void RunSteps::begin_try() {
     begin.logical_time = report.logical_time;
     begin.data_interval_start = report.data_interval_start;
     begin.data_interval_end = report.data_interval_end;
+    if (req_.start_at) begin.started_at = report.started_at;
     // What the peek read serves the new try too: the earlier tries are read once.
     handle_ = earlier_ ? req_.store->begin_run(begin, std::move(*earlier_)) : req_.store->begin_run(begin);
     if (handle_.interrupted_attempts > 0)
       report.notices.push_back(std::to_string(handle_.interrupted_attempts) +
-                               " attempt(s) of an earlier try were interrupted (host lost); those jobs run again");
+                               " attempt(s) of an earlier try were interrupted (" +
+                               (handle_.crash.empty() ? "host lost" : handle_.crash) +
+                               "); those jobs run again");
     if (handle_.existed && !handle_.previous_file_hash.empty() && handle_.previous_file_hash != file_hash_)
       report.notices.push_back("the pipeline file changed since the earlier try: jobs whose definition changed run again");
   }
   report.run_id = handle_.run_id;
   report.try_number = handle_.try_number;
   if (req_.on_begin) req_.on_begin(handle_.run_id);
+}
+
+// The job's, else its pipeline's, else its plugin's in the host config, else the default:
+// thread for the plugins jobhost ships, process for every other.
+Isolation RunSteps::isolation_of(const JobSpec& j, const JobTypeRef& type) const {
+  if (j.resources.isolation) return *j.resources.isolation;
+  if (spec_.isolation) return *spec_.isolation;
+  const std::string plugin = j.uses.substr(0, j.uses.find('.'));
+  if (auto it = req_.plugin_isolation.find(plugin); it != req_.plugin_isolation.end()) return it->second;
+  if (!type.library) return Isolation::thread;  // in-process job types (the C++ API)
+  return isolation::is_shipped_plugin(type.plugin_file) ? Isolation::thread : Isolation::process;
+}
+
+isolation::ProcessAttemptOptions RunSteps::process_options(const JobSpec& j) const {
+  isolation::ProcessAttemptOptions o;
+  o.cancel_grace = req_.cancel_grace;
+  o.limits.memory_bytes = j.resources.memory_limit;
+  if (j.resources.memory_limit) o.memory_limit_text = format_byte_size(*j.resources.memory_limit);
+  // rlimits bound CPU time, not a rate: cpu_limit cores over the attempt's timeout.
+  if (j.resources.cpu_limit && j.timeout)
+    o.limits.cpu_seconds = *j.resources.cpu_limit * std::chrono::duration<double>(*j.timeout).count();
+  o.limits.open_files = j.resources.max_open_files;
+  return o;
 }
 
 ExecJob RunSteps::make_job(uint32_t i) {
@@ -378,6 +437,10 @@ ExecJob RunSteps::make_job(uint32_t i) {
   x.retry = j.retry;
   x.timeout = j.timeout;
   x.priority = j.priority;
+  if (!j.pool.empty()) {  // check_pool() found it
+    x.pool = *req_.pools->find(j.pool);
+    x.pool_slots = j.pool_slots;
+  }
   // A copy per job type, shared by its jobs: a call abandoned after the cancel grace may still
   // return after the run, and the registry, are gone; the copy keeps its library mapped.
   auto& shared = shared_types_[types_[i]];
@@ -392,9 +455,26 @@ ExecJob RunSteps::make_job(uint32_t i) {
       return config.with(in, [&](AttemptInput& i) { return call(*type, i, handle...); });
     };
   };
-  x.run = entry(&run_attempt);
-  if (type->can_defer) x.poll = entry(&poll_attempt);
-  if (type->can_cancel) x.cancel_remote = entry(&cancel_attempt);
+  if (isolation_of(j, *type) == Isolation::process) {
+    // In a worker process: a crash there is this attempt's failure, not the host's.
+    isolation::ProcessAttemptOptions o = process_options(j);
+    auto in_worker = [o](isolation::EntryPoint e) {
+      return [o, e](const JobTypeRef& t, const AttemptInput& i, auto... handle) {
+        return isolation::run_in_worker(t, i, e, std::string_view(handle...), o);
+      };
+    };
+    x.run = entry(in_worker(isolation::EntryPoint::run));
+    if (type->can_defer) x.poll = entry(in_worker(isolation::EntryPoint::poll));
+    if (type->can_cancel) x.cancel_remote = entry(in_worker(isolation::EntryPoint::cancel));
+    x.stops_itself = true;
+  } else {
+    if (j.resources.any_limit())
+      spdlog::warn("[{}] job '{}' sets memory_limit, cpu_limit or max_open_files but runs in thread mode, "
+                   "where they cannot apply: set isolation = \"process\" for it", spec_.name, j.name);
+    x.run = entry(&run_attempt);
+    if (type->can_defer) x.poll = entry(&poll_attempt);
+    if (type->can_cancel) x.cancel_remote = entry(&cancel_attempt);
+  }
   auto prior = handle_.prior.find(j.name);
   if (prior != handle_.prior.end()) x.key_base = prior->second.counted_attempts;
   return x;
@@ -510,11 +590,14 @@ void RunSteps::run_executor(std::vector<ExecJob> jobs,
   if (req_.max_deferred > 0) opt.max_deferred = req_.max_deferred;
   opt.fail_fast = spec_.fail_fast;
   opt.run_id = handle_.run_id;
+  opt.try_number = handle_.try_number;
   opt.pipeline = spec_.name;
   opt.logical_date = logical_date_of(key_);  // job types see a date (the ABI's YYYY-MM-DD)
   opt.scratch_root = req_.scratch_root;
   opt.params = params_;
   opt.cancel_grace = req_.cancel_grace;
+  opt.pools = req_.pools;
+  opt.start_at = req_.start_at;
   RunObserver observer(req_, report, hashes_);
   Executor executor(std::move(jobs), std::move(opt), &observer);
   attach(&executor);
@@ -534,6 +617,7 @@ void RunSteps::run_executor(std::vector<ExecJob> jobs,
     JobOutcome& o = report.exec.jobs[i];
     const state::PriorJob& p = prior->second;
     o.last_attempt_ms = p.last_duration_ms;
+    o.usage = p.usage;
     o.metrics.insert(p.metrics.begin(), p.metrics.end());
     if (p.has_handle) {
       o.handle = p.handle;
@@ -545,8 +629,7 @@ void RunSteps::run_executor(std::vector<ExecJob> jobs,
                   : report.exec.ok()                                  ? "success"
                                                                       : "failed";
   report.ended_at = state::now_iso_utc();
-  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - start_).count();
+  report.duration_ms = elapsed_ms();
   if (req_.store) {
     req_.store->finish_run(handle_.run_id, report.status);
     req_.store->flush();

@@ -37,12 +37,21 @@ struct RunRequest {
   // engine retrying its task wants the work already started); false starts new work (--force).
   bool reattach_forced = false;
   state::RunStore* store = nullptr;     // null: in memory only
+  // Host-wide pools that the jobs' attempts take slots of, shared with the process's other
+  // runs; outlives the run. Null: none (a job with a pool is then refused).
+  PoolSet* pools = nullptr;
   std::string scratch_root = ".jobhost/scratch";
   Millis cancel_grace{5000};
   bool log_state_changes = true;        // one info line per state change
   std::function<void(uint32_t job, JobState state)> on_state;  // progress display
   // Called once the run id is known (before any job starts; also for "nothing to do").
   std::function<void(const std::string& run_id)> on_begin;
+  // A run prepared ahead of its start (the daemon's scheduled ticks): it locks, records and
+  // readies everything now, starts no job before this instant, and is recorded as started
+  // at it.
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  // [plugins.NAME] isolation of the host config, by plugin name.
+  std::map<std::string, Isolation> plugin_isolation;
 };
 
 struct RunReport {

@@ -76,10 +76,11 @@ void RunObserver::record_end(uint32_t job, int attempt, JobState state, const At
   const state::DeferredAttempt* d = deferred ? &*deferred : nullptr;
   if (release)
     req_.store->job_finished_then(report_.run_id, report_.try_number, name(job), attempt, state,
-                                  r.error, duration_ms, metrics, outputs, release, executor, job, d);
+                                  r.error, duration_ms, metrics, outputs, release, executor, job, d,
+                                  &r.usage);
   else
     req_.store->job_finished(report_.run_id, report_.try_number, name(job), attempt, state,
-                             r.error, duration_ms, metrics, outputs, d);
+                             r.error, duration_ms, metrics, outputs, d, &r.usage);
 }
 
 void RunObserver::notify(uint32_t job, JobState state, int attempt, const std::string& detail) {

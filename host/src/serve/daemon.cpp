@@ -26,7 +26,10 @@ Daemon::Daemon(DaemonOptions options, const PluginRegistry& plugins)
     : options_(std::move(options)),
       plugins_(plugins),
       catalog_(options_.pipelines_dir, plugins),
-      ticks_(options_.store_path) {}
+      ticks_(options_.store_path),
+      runs_store_(open_run_store(options_.store_path)) {
+  if (!options_.pools.empty()) pools_ = std::make_unique<PoolSet>(options_.pools);
+}
 
 Daemon::~Daemon() {
   stop();
@@ -100,13 +103,15 @@ void Daemon::run() {
   drain();
 }
 
-// The steady-clock moment of the earliest next tick (at most a second from now). Under mu_.
+// The steady-clock moment to prepare the earliest next tick (at most a second from now).
+// Under mu_.
 std::chrono::steady_clock::time_point Daemon::next_wake() const {
   const auto steady_now = std::chrono::steady_clock::now();
   const auto sys_now = Clock::now();
   auto wake = steady_now + std::chrono::seconds(1);
   for (auto& [name, tick] : next_tick_) {
-    const auto at = steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(tick - sys_now);
+    const auto at = steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     tick - options_.prepare_ahead - sys_now);
     wake = std::min(wake, at);
   }
   return wake;

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "config/host_config.hpp"
+#include "resources/pool_config.hpp"
 #include "serve/catalog.hpp"
 #include "serve/daemon_control.hpp"
 #include "serve/daemon_metrics.hpp"
@@ -25,6 +28,7 @@
 namespace jobhost {
 class PipelineRun;
 class PluginRegistry;
+class PoolSet;
 }
 
 namespace jobhost::state {
@@ -41,9 +45,14 @@ struct DaemonOptions {
   std::string store_path;
   std::string scratch_root = ".jobhost/scratch";
   std::optional<int> max_parallel, max_deferred;    // host config defaults
+  std::vector<PoolConfig> pools;                    // [pools]: shared by every run
   std::chrono::milliseconds cancel_grace{5000};     // per attempt, as for `run`
   std::chrono::milliseconds drain_grace{30000};     // SIGTERM: runs may finish this long
   std::chrono::milliseconds reload_interval{2000};  // how often the folder is rescanned
+  // A scheduled run is prepared (locked, recorded, its threads made) this long before its
+  // tick and starts its jobs at the tick: 1,000 pipelines on the same minute start on time.
+  std::chrono::milliseconds prepare_ahead{2000};
+  std::map<std::string, Isolation> plugin_isolation;  // [plugins.NAME] isolation
 };
 
 class Daemon : public DaemonControl {
@@ -73,6 +82,8 @@ class Daemon : public DaemonControl {
     std::vector<std::pair<std::string, std::string>> params;
     bool force = false;
     std::string why;  // "tick", "catch-up", "manual", "after a, b", "resume"
+    // A scheduled tick: no job starts before it, and the lag to its first job is measured.
+    std::optional<schedule::Instant> tick{};
   };
 
   void reload(bool log_unchanged);
@@ -80,7 +91,8 @@ class Daemon : public DaemonControl {
   void schedule_ticks(schedule::Instant now);
   void run_after_triggers();
   void run_file_triggers();
-  std::string launch(Launch launch);
+  // The run id, once the run has begun ("" when it could not: logged).
+  std::shared_future<std::string> launch(Launch launch);
   void reap_finished();
   // The loop thread's own connection for reading runs, opened once.
   state::RunStore& loop_store();
@@ -94,6 +106,8 @@ class Daemon : public DaemonControl {
   Catalog catalog_;
   TickStore ticks_;
   DaemonMetrics metrics_;
+  // Host-wide pools, one set for every pipeline and run (null: none); outlives the runs.
+  std::unique_ptr<PoolSet> pools_;
 
   mutable std::mutex mu_;  // guards what follows
   std::condition_variable wake_;
@@ -103,9 +117,14 @@ class Daemon : public DaemonControl {
   std::map<std::string, schedule::Instant> watched_since_;   // by pipeline
   std::map<std::string, schedule::Instant> next_tick_;       // by pipeline
   std::map<std::string, schedule::Instant> last_tick_;       // by pipeline (as in ticks_)
+  // The tick before one prepared ahead, shown as the last until that one fires.
+  std::map<std::string, std::optional<schedule::Instant>> prepared_after_;
   std::map<std::string, FileTrigger> file_triggers_;         // by pipeline (loop thread only)
   std::map<std::string, std::string> fired_files_;           // as in ticks_ (loop thread only)
   std::unique_ptr<state::RunStore> loop_store_;              // loop thread only
+  // The runs' store: one connection and one writer for all of them, so that their changes
+  // share commits and starting a run opens nothing.
+  std::unique_ptr<state::RunStore> runs_store_;
   std::vector<std::unique_ptr<Active>> active_;
 };
 

@@ -15,11 +15,12 @@
 
 namespace jobhost::serve {
 
-// Its own store connection and thread; reaped once done.
+// Its own thread (on the daemon's shared store); reaped once done.
 struct Daemon::Active {
   std::string pipeline, logical, why;
+  std::optional<schedule::Instant> tick;     // a scheduled tick's run
+  std::atomic<bool> first_job_started{false};  // for the scheduler's lag
   std::shared_ptr<const PipelineSpec> spec;  // alive while the run uses it
-  std::unique_ptr<state::RunStore> store;
   std::unique_ptr<PipelineRun> run;
   std::thread thread;
   std::atomic<bool> done{false};

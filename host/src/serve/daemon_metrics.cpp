@@ -68,7 +68,7 @@ std::string DaemonMetrics::text() const {
   family("jobhost_serve_pipelines", "gauge", "Pipelines loaded, by whether their file validates.");
   o << "jobhost_serve_pipelines{valid=\"true\"} " << valid_.load() << "\n";
   o << "jobhost_serve_pipelines{valid=\"false\"} " << invalid_.load() << "\n";
-  family("jobhost_serve_scheduler_lag_seconds", "histogram", "From a tick to the start of its run.");
+  family("jobhost_serve_scheduler_lag_seconds", "histogram", "From a tick to the start of its run's first job (runs started on time; catch-up and resumed runs are not counted).");
   for (size_t i = 0; i < kLagBuckets.size(); ++i)
     o << "jobhost_serve_scheduler_lag_seconds_bucket{le=\"" << kLagBuckets[i] << "\"} " << lag_counts_[i] << "\n";
   o << "jobhost_serve_scheduler_lag_seconds_bucket{le=\"+Inf\"} " << lag_count_ << "\n";
@@ -94,6 +94,33 @@ std::string DaemonMetrics::text() const {
     o << "jobhost_serve_attempt_duration_seconds_sum{state=\"" << outcome << "\"} " << h.sum << "\n";
     o << "jobhost_serve_attempt_duration_seconds_count{state=\"" << outcome << "\"} " << h.count << "\n";
   }
+  return o.str();
+}
+
+std::string DaemonMetrics::commit_latency_text(const state::CommitLatency& latency) {
+  std::ostringstream o;
+  o << "# HELP jobhost_store_commit_seconds How long the run store's writer took per group commit "
+       "(BEGIN to a durable COMMIT).\n# TYPE jobhost_store_commit_seconds histogram\n";
+  for (size_t i = 0; i < latency.kBuckets.size(); ++i)
+    o << "jobhost_store_commit_seconds_bucket{le=\"" << latency.kBuckets[i] << "\"} " << latency.counts[i] << "\n";
+  o << "jobhost_store_commit_seconds_bucket{le=\"+Inf\"} " << latency.count << "\n";
+  o << "jobhost_store_commit_seconds_sum " << latency.sum_seconds << "\n";
+  o << "jobhost_store_commit_seconds_count " << latency.count << "\n";
+  return o.str();
+}
+
+std::string DaemonMetrics::pools_text(const std::vector<PoolSet::Usage>& pools) {
+  std::ostringstream o;
+  auto gauge = [&](const char* name, const char* help, auto value) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
+    for (auto& p : pools) o << name << "{pool=\"" << p.name << "\"} " << value(p) << "\n";
+  };
+  gauge("jobhost_pool_slots", "Slots of the host-wide pool ([pools] in the host config).",
+        [](auto& p) { return p.size; });
+  gauge("jobhost_pool_slots_in_use", "Slots held by attempts in progress (deferred ones too).",
+        [](auto& p) { return p.in_use; });
+  gauge("jobhost_pool_waiting_jobs", "Jobs waiting for slots of the pool.",
+        [](auto& p) { return p.waiting; });
   return o.str();
 }
 

@@ -1,7 +1,7 @@
 // The daemon's own Prometheus metrics (text exposition format 0.0.4): runs started and
 // finished, job state changes, active runs, jobs of active runs by current state (queue
 // depth, deferred attempts), attempts ended by outcome with a duration histogram, scheduler
-// lag (tick to run start) and pipelines by validity. Counters are atomics or guarded by one
+// lag (tick to its run's first job) and pipelines by validity; and the store's commit latency. Counters are atomics or guarded by one
 // mutex: scraped from HTTP threads.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "resources/pool_set.hpp"
 #include "state/run_store.hpp"
 
 namespace jobhost::serve {
@@ -34,6 +35,10 @@ class DaemonMetrics {
 
   // Every metric, with HELP and TYPE lines.
   std::string text() const;
+  // The run store's commit latency (the writer the daemon's runs share).
+  static std::string commit_latency_text(const state::CommitLatency& latency);
+  // The host's pools: slots, slots in use and jobs waiting, by pool.
+  static std::string pools_text(const std::vector<PoolSet::Usage>& pools);
 
  private:
   static constexpr std::array<double, 9> kLagBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 60};

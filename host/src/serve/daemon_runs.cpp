@@ -1,11 +1,12 @@
-// Starting, cancelling, reaping and draining the daemon's runs: each on its own thread with
-// its own store connection, as `jobhost run` would run it.
+// Starting, cancelling, reaping and draining the daemon's runs: each on its own thread, as
+// `jobhost run` would run it, all on one store connection and writer.
 #include <spdlog/spdlog.h>
 
 #include <future>
 
 #include "config/diagnostics.hpp"
 #include "serve/daemon.hpp"
+#include "resources/pool_set.hpp"
 #include "serve/daemon_active.hpp"
 #include "state/run_store.hpp"
 
@@ -14,31 +15,35 @@ namespace jobhost::serve {
 namespace {
 
 RunRequest make_request(const PipelineSpec& spec, const PluginRegistry& plugins,
-                        const DaemonOptions& options, state::RunStore* store) {
+                        const DaemonOptions& options, state::RunStore* store, PoolSet* pools) {
   RunRequest req;
   req.spec = &spec;
   req.plugins = &plugins;
+  req.plugin_isolation = options.plugin_isolation;
   req.max_parallel = spec.max_parallel.value_or(options.max_parallel.value_or(0));
   req.max_deferred = spec.max_deferred.value_or(options.max_deferred.value_or(0));
   req.cancel_grace = options.cancel_grace;
   req.scratch_root = options.scratch_root;
   req.store = store;
+  req.pools = pools;
   req.log_state_changes = spec.jobs.size() <= 1000;
   return req;
 }
 
 }  // namespace
 
-// Starts the run on its own thread; returns its run id once known ("" when it failed to
-// begin: a bad date, another host holds the run, a store error — logged).
-std::string Daemon::launch(Launch l) {
+// Starts the run on its own thread and returns at once; the future gives its run id once
+// known ("" when it failed to begin: a bad date, another host holds the run, a store error —
+// logged).
+std::shared_future<std::string> Daemon::launch(Launch l) {
   auto a = std::make_unique<Active>();
   a->pipeline = l.spec->name;
   a->logical = l.logical;
   a->why = l.why;
   a->spec = l.spec;
-  a->store = open_run_store(options_.store_path);
-  RunRequest req = make_request(*a->spec, plugins_, options_, a->store.get());
+  a->tick = l.tick;
+  RunRequest req = make_request(*a->spec, plugins_, options_, runs_store_.get(), pools_.get());
+  if (l.tick && *l.tick > std::chrono::system_clock::now()) req.start_at = *l.tick;
   req.logical_date = l.logical;
   req.data_interval_start = l.interval_start;
   req.data_interval_end = l.interval_end;
@@ -56,6 +61,9 @@ std::string Daemon::launch(Launch l) {
   metrics_.jobs_added(raw->states.size());
   req.on_state = [this, raw](uint32_t job, JobState s) {
     metrics_.job_state(state::to_string(s));
+    // The scheduler's lag: from the tick to its run's first job start.
+    if (s == JobState::running && raw->tick && raw->why == "tick" && !raw->first_job_started.exchange(true))
+      metrics_.scheduler_lag(std::chrono::duration<double>(std::chrono::system_clock::now() - *raw->tick).count());
     std::lock_guard lock(raw->states_mu);
     if (job >= raw->states.size()) return;  // not one of the spec's jobs: no gauge to move
     const JobState from = std::exchange(raw->states[job], s);
@@ -67,7 +75,7 @@ std::string Daemon::launch(Launch l) {
     metrics_.job_transition(from, s, attempt_seconds);
   };
   a->run = std::make_unique<PipelineRun>(std::move(req));
-  std::future<std::string> id = begun->get_future();
+  std::shared_future<std::string> id = begun->get_future().share();
   a->thread = std::thread([this, raw, begun] {
     std::string status = "error";
     try {
@@ -99,7 +107,7 @@ std::string Daemon::launch(Launch l) {
     active_.push_back(std::move(a));
     metrics_.set_active_runs(static_cast<int>(active_.size()));
   }
-  return id.get();
+  return id;
 }
 
 void Daemon::reap_finished() {

@@ -28,7 +28,16 @@ std::vector<PipelineStatus> Daemon::pipelines() const {
     }
     std::lock_guard lock(mu_);
     if (auto it = next_tick_.find(e.name); it != next_tick_.end()) p.next_fire = schedule::format_instant(it->second);
-    if (auto it = last_tick_.find(e.name); it != last_tick_.end()) p.last_tick = schedule::format_instant(it->second);
+    if (auto it = last_tick_.find(e.name); it != last_tick_.end()) {
+      // A tick prepared ahead (its run waits for it) is the next to fire; the last is before it.
+      if (it->second > std::chrono::system_clock::now()) {
+        p.next_fire = schedule::format_instant(it->second);
+        if (auto prev = prepared_after_.find(e.name); prev != prepared_after_.end() && prev->second)
+          p.last_tick = schedule::format_instant(*prev->second);
+      } else {
+        p.last_tick = schedule::format_instant(it->second);
+      }
+    }
     p.active_runs = active_count(e.name);
     out.push_back(std::move(p));
   }
@@ -60,14 +69,17 @@ std::string Daemon::trigger(const TriggerRequest& request) {
   for (auto& [k, v] : params)
     if (std::none_of(spec->params.begin(), spec->params.end(), [&](auto& p) { return p.first == k; }))
       throw ControlError(400, "pipeline '" + request.pipeline + "' has no param '" + k + "'");
-  std::string run_id = launch({spec, logical, "", "", std::move(params), request.force, "manual"});
+  std::string run_id = launch({spec, logical, "", "", std::move(params), request.force, "manual"}).get();
   if (run_id.empty())
     throw ControlError(409, "the run of '" + request.pipeline + "' for " + logical +
                                 " did not start (see the daemon's log: another host may hold it)");
   return run_id;
 }
 
-std::string Daemon::metrics_text() const { return metrics_.text(); }
+std::string Daemon::metrics_text() const {
+  return metrics_.text() + DaemonMetrics::commit_latency_text(runs_store_->commit_latency()) +
+         (pools_ ? DaemonMetrics::pools_text(pools_->usage()) : std::string());
+}
 
 bool Daemon::draining() const {
   std::lock_guard lock(mu_);

@@ -23,10 +23,22 @@ std::string interval_start(const schedule::Schedule& s, Instant tick) {
 
 }  // namespace
 
+// Ticks due within the preparation lead are recorded together (one commit), then their runs
+// are launched: each locks, records and readies itself now and starts its jobs at its tick.
 void Daemon::schedule_ticks(Instant now) {
+  const Instant horizon = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::system_clock::now() + options_.prepare_ahead);
+  struct Due {
+    std::string pipeline;
+    std::shared_ptr<const PipelineSpec> spec;
+    ScheduleView view;
+    Instant tick;
+  };
+  std::vector<Due> due;
+  std::vector<std::pair<std::string, Instant>> record;
   for (auto& entry : catalog_.entries()) {
     if (!entry.spec) continue;
-    const ScheduleView view = schedule_view(*entry.spec);
+    ScheduleView view = schedule_view(*entry.spec);
     if (!view.schedule) continue;
     TickInput in;
     in.schedule = view.schedule.get();
@@ -34,6 +46,7 @@ void Daemon::schedule_ticks(Instant now) {
     in.end_date = view.end_date;
     in.catchup = view.catchup;
     in.now = now;
+    in.horizon = horizon;
     int free = 0;
     {
       std::lock_guard lock(mu_);
@@ -50,17 +63,28 @@ void Daemon::schedule_ticks(Instant now) {
       else next_tick_.erase(entry.name);
     }
     for (Instant tick : plan.due) {
-      // Recorded before the run starts: a crash from here on finds the tick and its run.
-      ticks_.set_last_tick(entry.name, tick);
-      {
-        std::lock_guard lock(mu_);
-        last_tick_[entry.name] = tick;
-      }
-      metrics_.scheduler_lag(std::chrono::duration<double>(std::chrono::system_clock::now() - tick).count());
-      launch({entry.spec, schedule::format_instant(tick), interval_start(*view.schedule, tick),
-              schedule::format_instant(tick), {}, false,
-              tick + std::chrono::seconds(2) >= now ? "tick" : "catch-up"});
+      due.push_back({entry.name, entry.spec, view, tick});
+      record.emplace_back(entry.name, tick);
     }
+  }
+  if (due.empty()) return;
+  // Recorded before the runs begin: a crash from here on finds each tick and its run, or
+  // finds the tick without a run and starts it (resume_in_flight).
+  ticks_.set_last_ticks(record);
+  {
+    std::lock_guard lock(mu_);
+    for (auto& d : due) {
+      auto last = last_tick_.find(d.pipeline);
+      if (d.tick > now)  // shown as the last tick until the prepared one fires
+        prepared_after_[d.pipeline] = last == last_tick_.end() ? std::nullopt : std::optional(last->second);
+      last_tick_[d.pipeline] = d.tick;
+    }
+  }
+  for (auto& d : due) {
+    Launch l{d.spec, schedule::format_instant(d.tick), interval_start(*d.view.schedule, d.tick),
+             schedule::format_instant(d.tick), {}, false, d.tick + std::chrono::seconds(2) >= now ? "tick" : "catch-up"};
+    l.tick = d.tick;
+    launch(std::move(l));
   }
 }
 
@@ -89,7 +113,9 @@ void Daemon::resume_in_flight() {
       continue;
     }
     spdlog::info("serve: {} {}: {}", pipeline, logical, why == "resume" ? "resuming the run a stopped daemon left" : "starting the tick a stopped daemon recorded but did not start");
-    launch({spec, logical, view.schedule ? interval_start(*view.schedule, tick) : logical, logical, {}, false, why});
+    Launch l{spec, logical, view.schedule ? interval_start(*view.schedule, tick) : logical, logical, {}, false, why};
+    l.tick = tick;  // a tick prepared ahead before the stop still waits for its instant
+    launch(std::move(l));
   }
 }
 

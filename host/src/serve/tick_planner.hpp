@@ -24,12 +24,17 @@ struct TickInput {
   std::optional<schedule::Instant> last_tick;  // the last tick scheduled (from the store)
   schedule::Instant watched_since;              // when the daemon began watching the pipeline
   schedule::Instant now;
+  // Ticks up to this instant are due (the daemon prepares runs a little ahead of their tick,
+  // which they then wait for); unset: now. next_tick stays the first tick after now.
+  std::optional<schedule::Instant> horizon;
   size_t limit = 1000;  // at most this many due ticks returned
 };
 
 struct TickPlan {
   std::vector<schedule::Instant> due;          // oldest first
-  std::optional<schedule::Instant> next_tick;  // the first tick after now (none: schedule over)
+  // The next tick to schedule, the first after now, the due ones and the last scheduled one
+  // (none: the schedule is over).
+  std::optional<schedule::Instant> next_tick;
 };
 
 TickPlan plan_ticks(const TickInput& in);

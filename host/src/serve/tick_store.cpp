@@ -21,12 +21,21 @@ std::optional<schedule::Instant> TickStore::last_tick(const std::string& pipelin
 }
 
 void TickStore::set_last_tick(const std::string& pipeline, schedule::Instant tick) {
+  set_last_ticks({{pipeline, tick}});
+}
+
+void TickStore::set_last_ticks(const std::vector<std::pair<std::string, schedule::Instant>>& ticks) {
+  if (ticks.empty()) return;
+  state::sql::Transaction tx(db_);
   state::sql::Stmt q(db_,
                      "INSERT INTO serve_ticks (pipeline, last_tick) VALUES (?1, ?2)"
                      " ON CONFLICT (pipeline) DO UPDATE SET last_tick = excluded.last_tick,"
                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')");
-  q.bind(1, pipeline).bind(2, schedule::format_instant(tick));
-  q.run();
+  for (auto& [pipeline, tick] : ticks) {
+    q.bind(1, pipeline).bind(2, schedule::format_instant(tick));
+    q.run();
+  }
+  tx.commit();
 }
 
 std::map<std::string, schedule::Instant> TickStore::all() {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <deque>
 #include <iterator>
 #include <unordered_map>
@@ -29,6 +30,25 @@ void append_number(std::string& out, int64_t value) {
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
   *end++ = ',';
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+// Seconds to the microsecond, without trailing zeros: 0.41, 12.000305, 0.
+void append_seconds(std::string& out, double seconds) {
+  const auto micros = static_cast<int64_t>(std::llround(seconds * 1e6));
+  append_number(out, micros / 1000000);
+  out.pop_back();  // append_number's comma
+  int64_t fraction = micros % 1000000;
+  if (fraction == 0) return;
+  int digits = 6;
+  while (fraction % 10 == 0) {
+    fraction /= 10;
+    --digits;
+  }
+  char buf[8];
+  auto end = std::to_chars(buf, buf + sizeof buf, fraction).ptr;
+  out.push_back('.');
+  out.append(static_cast<size_t>(digits - (end - buf)), '0');
   out.append(buf, static_cast<size_t>(end - buf));
 }
 
@@ -68,6 +88,13 @@ struct AttemptKeyHash {
 // Unix ms, or -1 when not known (null, or not a number).
 int64_t time_of(const boost::json::value& v) { return v.is_number() ? int_of(v) : -1; }
 
+// A non-negative amount, or -1 when not known.
+double amount_of(const boost::json::value& v) {
+  if (!v.is_number()) return -1;
+  const double d = v.to_number<double>();
+  return d >= 0 ? d : -1;
+}
+
 // The optional object after the nine fields; every fact resets when absent (each entry is
 // complete on its own).
 void read_extra(const boost::json::object* x, AttemptRow& r) {
@@ -78,6 +105,7 @@ void read_extra(const boost::json::object* x, AttemptRow& r) {
   r.polls = 0;
   r.lost = false;
   r.moved_to = 0;
+  r.usage = {};
   if (!x) {
     // Before schema v6 a lost attempt was marked by its error text alone.
     r.lost = r.state == "failed" && r.error == kHostLost;
@@ -92,6 +120,9 @@ void read_extra(const boost::json::object* x, AttemptRow& r) {
   if (auto* v = x->if_contains("polls")) r.polls = static_cast<uint32_t>(int_of(*v));
   if (auto* v = x->if_contains("lost")) r.lost = v->is_bool() && v->get_bool();
   if (auto* v = x->if_contains("moved_to")) r.moved_to = static_cast<int>(int_of(*v));
+  if (auto* v = x->if_contains("rss")) r.usage.peak_rss_bytes = v->is_number() ? int_of(*v) : -1;
+  if (auto* v = x->if_contains("cpu_user")) r.usage.cpu_user_seconds = amount_of(*v);
+  if (auto* v = x->if_contains("cpu_sys")) r.usage.cpu_system_seconds = amount_of(*v);
 }
 
 [[noreturn]] void malformed(const sql::Db& db, int64_t row, const std::string& why) {
@@ -116,7 +147,8 @@ void append_entry(std::string& entries, const AttemptEntry& e) {
   append_string(entries, e.error);
   entries.push_back(',');
   append_string(entries, e.config_hash);
-  if (!e.key.empty() || e.handle || e.next_poll_ms >= 0 || e.polls || e.lost || e.moved_to) {
+  if (!e.key.empty() || e.handle || e.next_poll_ms >= 0 || e.polls || e.lost || e.moved_to ||
+      e.usage.known()) {
     entries.append(",{");
     const size_t open = entries.size();
     auto field = [&](const char* name) {
@@ -146,6 +178,19 @@ void append_entry(std::string& entries, const AttemptEntry& e) {
       field("\"moved_to\":");
       append_number(entries, e.moved_to);
       entries.pop_back();
+    }
+    if (e.usage.peak_rss_bytes >= 0) {
+      field("\"rss\":");
+      append_number(entries, e.usage.peak_rss_bytes);
+      entries.pop_back();
+    }
+    if (e.usage.cpu_user_seconds >= 0) {
+      field("\"cpu_user\":");
+      append_seconds(entries, e.usage.cpu_user_seconds);
+    }
+    if (e.usage.cpu_system_seconds >= 0) {
+      field("\"cpu_sys\":");
+      append_seconds(entries, e.usage.cpu_system_seconds);
     }
     entries.push_back('}');
   }

@@ -8,7 +8,9 @@
 // (times in Unix milliseconds, or null when not known), optionally followed (schema v6) by an
 // object of further facts, each present only when it applies:
 //   {"key": idempotency key, "handle": a deferred attempt's handle, "next_poll": Unix ms,
-//    "polls": n, "lost": true (its host was lost), "moved_to": try (re-attached there)}
+//    "polls": n, "lost": true (its host was lost), "moved_to": try (re-attached there),
+//    "rss": peak resident bytes, "cpu_user" / "cpu_sys": CPU seconds (up to 6 decimals)}
+// (the resource keys came later within v7: readers skip keys they do not know)
 // Every entry is complete: the newest entry of an attempt (try, job, attempt) is the attempt.
 // Settled jobs (never ran in that try) have attempt 0.
 #pragma once
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "state/sqlite_handle.hpp"
+#include "util/attempt_usage.hpp"
 
 namespace jobhost::state {
 
@@ -39,6 +42,7 @@ struct AttemptEntry {
   uint32_t polls = 0;
   bool lost = false;
   int moved_to = 0;
+  AttemptUsage usage{};  // an ended attempt's; its known parts are written
 };
 
 // State texts of entries that are not job states: an attempt taken over by a later try.
@@ -72,6 +76,7 @@ struct AttemptRow {
   uint32_t polls = 0;
   bool lost = false;          // its host was lost (recorded by the next host)
   int moved_to = 0;           // re-attached by this later try (the attempt continues there)
+  AttemptUsage usage{};       // what it used; unknown when its entry does not say
 };
 
 // Appends `e` to `entries`, a JSON array under construction: "[" first, "]" to close.

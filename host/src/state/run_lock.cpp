@@ -22,7 +22,7 @@ bool pid_alive(int64_t pid) {
 }
 
 std::optional<LockHolder> try_lock_run(sql::Db& db, const std::string& pipeline,
-                                       const std::string& logical_date) {
+                                       const std::string& logical_date, LockHolder* replaced) {
   const std::string host = this_hostname();
   sql::Transaction tx(db);
   {
@@ -34,6 +34,7 @@ std::optional<LockHolder> try_lock_run(sql::Db& db, const std::string& pipeline,
       LockHolder holder{st.int64(0), st.text(1), st.text(2)};
       if (holder.hostname != host || pid_alive(holder.pid)) return holder;
       // Stale: its process is gone; fall through and take the slot over.
+      if (replaced) *replaced = holder;
     }
   }
   sql::Stmt ins(db,

@@ -19,9 +19,10 @@ bool pid_alive(int64_t pid);
 // Takes the lock for this process. Returns the holder when a live process holds it (this
 // process included: a second run of the same pair in one host is refused too). A holder on
 // another host name cannot be checked and counts as live. A dead holder on this host is
-// replaced.
+// replaced, and told in `replaced` when given (its crash file says how it died).
 std::optional<LockHolder> try_lock_run(sql::Db& db, const std::string& pipeline,
-                                       const std::string& logical_date);
+                                       const std::string& logical_date,
+                                       LockHolder* replaced = nullptr);
 
 // Removes the lock when this process holds it; someone else's lock is left alone.
 void unlock_run(sql::Db& db, const std::string& pipeline, const std::string& logical_date);

@@ -116,6 +116,7 @@ std::vector<JobRecord> query_jobs(sql::Db& db, const std::string& run_id,
     j.in_latest_try = f.in_latest_try;
     j.carried_over = f.latest->attempt == 0 && j.state == "success";
     j.duration_ms = f.real ? f.real->duration_ms : 0;
+    if (f.real) j.usage = f.real->usage;
     if (f.real && f.real->has_handle) {
       j.has_handle = true;
       j.handle = f.real->handle;
@@ -173,6 +174,7 @@ std::map<std::string, PriorJob> query_prior(sql::Db& db, const std::string& run_
     p.attempts = j.attempts;
     p.outputs = std::move(j.outputs);
     p.last_duration_ms = j.duration_ms;
+    p.usage = j.usage;
     p.metrics = std::move(j.metrics);
     p.has_handle = j.has_handle;
     p.handle = std::move(j.handle);
@@ -279,6 +281,7 @@ JobHistory query_job_history(sql::Db& db, const std::string& pipeline, const std
     a.started_at = iso_or_empty(f.row.started_ms);
     a.ended_at = iso_or_empty(f.row.ended_ms);
     a.duration_ms = f.row.duration_ms;
+    a.usage = f.row.usage;
     a.error = std::move(f.row.error);
     if (f.row.has_handle) {
       a.has_handle = true;

@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "state/commit_latency.hpp"
+#include "util/attempt_usage.hpp"
+
 namespace jobhost::state {
 
 // Job states, as stored (lower-case names) and shown. `deferred`: an attempt waits for remote
@@ -72,6 +75,7 @@ struct PriorJob {
   // Its newest attempt that ran (for reports of a carried-over job): duration, metrics, and
   // handle and key when it deferred.
   int64_t last_duration_ms = 0;
+  AttemptUsage usage{};
   std::map<std::string, double> metrics;
   bool has_handle = false;
   std::string handle, idempotency_key;
@@ -106,6 +110,7 @@ struct AttemptRecord {
   bool has_handle = false;  // deferred: its handle, key and polls (next poll while waiting)
   std::string handle, idempotency_key, next_poll_at;
   uint32_t polls = 0;
+  AttemptUsage usage{};  // what it used; unknown when not recorded (older stores, lost attempts)
 };
 
 struct JobRecord {
@@ -113,6 +118,7 @@ struct JobRecord {
   std::string state;
   int attempts = 0;
   int64_t duration_ms = 0;  // of the last attempt
+  AttemptUsage usage{};     // of the last attempt that ran
   std::string error;
   std::map<std::string, double> metrics;
   std::map<std::string, std::string> outputs;
@@ -148,6 +154,7 @@ struct RunBegin {
   // Recorded with each try: the key as an instant and the data interval the try covers.
   // Empty: the key's defaults (default_data_interval).
   std::string logical_time{}, data_interval_start{}, data_interval_end{};
+  std::string started_at{};  // ISO-8601 UTC; empty: now (a run prepared ahead: its start)
 };
 
 struct RunHandle {
@@ -158,6 +165,9 @@ struct RunHandle {
   std::string previous_status;              // the latest earlier try's; empty when !existed
   std::map<std::string, PriorJob> prior;    // job -> what earlier tries left
   int64_t interrupted_attempts = 0;         // attempts found `running` from a dead host
+  // How that host ended when it left a crash record (state/crash_records.hpp): "host crashed
+  // during job X: signal 11 (SIGSEGV)"; empty: it was simply lost. Set by begin_run.
+  std::string crash;
   int64_t deferred_attempts = 0;            // attempts found deferred (re-attach or lose them)
   int64_t last_log_row = 0;  // newest attempt log row of the run when read (0: none)
   // The data interval the latest earlier try recorded (empty when !existed): a later try
@@ -197,11 +207,13 @@ class RunStore {
   virtual void job_started(const std::string& run_id, int try_number, const std::string& job,
                            int attempt, const std::string& config_hash) = 0;
   // `deferred`: the end of an attempt that deferred; its key, handle and polls are recorded.
+  // `usage`: what the attempt used (its known parts are recorded).
   virtual void job_finished(const std::string& run_id, int try_number, const std::string& job,
                             int attempt, JobState state, const std::string& error,
                             int64_t duration_ms, const std::map<std::string, double>& metrics,
                             const std::map<std::string, std::string>& outputs,
-                            const DeferredAttempt* deferred = nullptr) = 0;
+                            const DeferredAttempt* deferred = nullptr,
+                            const AttemptUsage* usage = nullptr) = 0;
   // A job that never ran this try (skipped, upstream_failed, cancelled before start, or
   // carried over as success from an earlier try). `config_hash`: the job's definition in
   // this try (for a carried-over success, the same as when it succeeded).
@@ -242,9 +254,10 @@ class RunStore {
                                  const std::map<std::string, double>& metrics,
                                  const std::map<std::string, std::string>& outputs,
                                  DurableFn fn, void* context, uint64_t arg,
-                                 const DeferredAttempt* deferred = nullptr) {
+                                 const DeferredAttempt* deferred = nullptr,
+                                 const AttemptUsage* usage = nullptr) {
     job_finished(run_id, try_number, job, attempt, state, error, duration_ms, metrics, outputs,
-                 deferred);
+                 deferred, usage);
     when_durable(fn, context, arg);
   }
 
@@ -263,6 +276,8 @@ class RunStore {
   virtual std::optional<std::string> write_error() const { return std::nullopt; }
   // Writer transactions committed so far: lets tests and benchmarks check group commit.
   virtual int64_t commits() const { return 0; }
+  // How long the writer's commits took (metrics).
+  virtual CommitLatency commit_latency() const { return {}; }
 };
 
 // The schema version this build writes.

@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
 
 #include "state/attempt_log.hpp"
 #include "state/clock.hpp"
+#include "state/crash_records.hpp"
 #include "state/run_lock.hpp"
 #include "state/run_queries.hpp"
 #include "state/run_store.hpp"
@@ -52,12 +55,18 @@ class SqliteRunStore final : public RunStore {
  public:
   explicit SqliteRunStore(const StoreOptions& o)
       : db_(open_store_db(o.path, o.synchronous_full)),
-        writer_(open_writer_connection(o.path, o.synchronous_full), o.max_batch_delay) {}
+        writer_(open_writer_connection(o.path, o.synchronous_full), o.max_batch_delay),
+        crash_dir_(crash_dir_for_store(o.path)) {}
 
   std::optional<LockHolder> try_lock(const std::string& pipeline,
                                      const std::string& logical_date) override {
     std::lock_guard lk(mu_);
-    return try_lock_run(db_, pipeline, logical_date);
+    LockHolder dead;
+    auto holder = try_lock_run(db_, pipeline, logical_date, &dead);
+    // begin_run reads how the dead holder ended (its crash file).
+    if (!holder && dead.pid > 0) dead_holders_[lock_key(pipeline, logical_date)] = dead.pid;
+    else if (!holder) dead_holders_.erase(lock_key(pipeline, logical_date));
+    return holder;
   }
 
   void unlock(const std::string& pipeline, const std::string& logical_date) override {
@@ -76,18 +85,23 @@ class SqliteRunStore final : public RunStore {
     // write error belongs to whoever submitted those changes: it stays for their flush().
     writer_.drain();
     std::lock_guard lk(mu_);
-    const std::string now = now_iso_utc();
+    const std::string now = b.started_at.empty() ? now_iso_utc() : b.started_at;
     sql::Transaction tx(db_);
     RunHandle h = find_run(b.pipeline, b.logical_date).value_or(RunHandle{});
     const TryTimes times(b);
+    // The lock this process took over from a dead host (if any), and how that host ended.
+    const int64_t dead_pid = take_dead_holder(b.pipeline, b.logical_date);
     if (h.existed) {
+      const CrashVerdict crash(read_crash_records(crash_dir_, dead_pid), h.run_id, h.try_number);
       if (peeked && peeked->run_id == h.run_id && peeked->try_number == h.try_number &&
-          peeked->interrupted_attempts == 0 && peeked->last_log_row == last_log_row(h.run_id)) {
+          peeked->interrupted_attempts == 0 && !crash.crashed() &&
+          peeked->last_log_row == last_log_row(h.run_id)) {
         h.prior = std::move(peeked->prior);
         h.deferred_attempts = peeked->deferred_attempts;
       } else {
         auto attempts = load_attempts(db_, h.run_id);
-        h.interrupted_attempts = record_lost_attempts(h.run_id, attempts);
+        h.interrupted_attempts = record_lost_attempts(h.run_id, h.try_number, attempts, crash);
+        if (h.interrupted_attempts > 0) h.crash = crash.summary();
         h.deferred_attempts = std::count_if(attempts.begin(), attempts.end(), is_deferred);
         h.prior = query_prior(db_, h.run_id, attempts);
       }
@@ -130,6 +144,7 @@ class SqliteRunStore final : public RunStore {
     def.bind(1, h.run_id).bind(2, h.try_number).bind(3, b.file_hash).bind(4, text_key);
     def.run();
     tx.commit();
+    if (dead_pid > 0) forget_crash_file(dead_pid);  // applied and durable
     return h;
   }
 
@@ -179,21 +194,23 @@ class SqliteRunStore final : public RunStore {
                     int attempt, JobState state, const std::string& error, int64_t duration_ms,
                     const std::map<std::string, double>& metrics,
                     const std::map<std::string, std::string>& outputs,
-                    const DeferredAttempt* deferred) override {
+                    const DeferredAttempt* deferred, const AttemptUsage* usage) override {
     job_finished_then(run_id, try_number, job, attempt, state, error, duration_ms, metrics,
-                      outputs, nullptr, nullptr, 0, deferred);
+                      outputs, nullptr, nullptr, 0, deferred, usage);
   }
 
   void job_finished_then(const std::string& run_id, int try_number, const std::string& job,
                          int attempt, JobState state, const std::string& error,
                          int64_t duration_ms, const std::map<std::string, double>& metrics,
                          const std::map<std::string, std::string>& outputs, DurableFn fn,
-                         void* context, uint64_t arg, const DeferredAttempt* deferred) override {
+                         void* context, uint64_t arg, const DeferredAttempt* deferred,
+                         const AttemptUsage* usage) override {
     Change c = job_change(Change::Kind::finished, try_number, job);
     c.attempt = attempt;
     c.state = state;
     c.text = error;
     c.duration_ms = duration_ms;
+    if (usage) c.usage = *usage;
     if (deferred) {
       c.payload = deferral_payload(*deferred);
     } else if (!metrics.empty() || !outputs.empty()) {
@@ -296,6 +313,7 @@ class SqliteRunStore final : public RunStore {
 
   std::optional<std::string> write_error() const override { return writer_.error(); }
   int64_t commits() const override { return writer_.commits(); }
+  CommitLatency commit_latency() const override { return writer_.commit_latency(); }
 
  private:
   // The run of (pipeline, date) as its latest try left it: id, try number, file hash, status,
@@ -318,16 +336,19 @@ class SqliteRunStore final : public RunStore {
   }
 
   // Attempts left `running` (their host died: the caller holds the run lock, so nobody alive
-  // runs them) become failed with "host lost", in `attempts` and in one new log row.
-  // Returns how many. Caller holds mu_ and a transaction.
-  int64_t record_lost_attempts(const std::string& run_id, std::vector<AttemptRow>& attempts) {
+  // runs them) become failed with "host lost", or with what the host's crash record says
+  // (`crash`), in `attempts` and in one new log row. Returns how many. Caller holds mu_ and a
+  // transaction.
+  int64_t record_lost_attempts(const std::string& run_id, int latest_try,
+                               std::vector<AttemptRow>& attempts, const CrashVerdict& crash) {
+    add_unrecorded_crash(latest_try, attempts, crash);
     std::string entries = "[";
     int64_t lost = 0;
     const int64_t now = now_unix_ms();
     for (auto& a : attempts) {
       if (!is_running(a)) continue;
       a.state = to_string(JobState::failed);
-      a.error = kHostLost;
+      a.error = crash.error_for(a.job, a.attempt);
       a.ended_ms = now;
       a.lost = true;
       AttemptEntry e{.try_number = a.try_number, .job = a.job, .attempt = a.attempt,
@@ -344,6 +365,50 @@ class SqliteRunStore final : public RunStore {
     return lost;
   }
 
+  // The attempt that crashed may have died before its start was committed: it is then added,
+  // as running (record_lost_attempts closes it), so that the crash is on record.
+  static void add_unrecorded_crash(int latest_try, std::vector<AttemptRow>& attempts,
+                                   const CrashVerdict& crash) {
+    const CrashRecord* r = crash.crashed_attempt();
+    if (!r || r->try_number != latest_try) return;
+    int64_t seq = 0;
+    for (auto& a : attempts) {
+      if (a.try_number == r->try_number && a.job == r->job && a.attempt == r->attempt) return;
+      seq = std::max(seq, a.seq);
+    }
+    AttemptRow a;
+    a.seq = a.first_seq = seq + 1;  // newest: it happened last
+    a.try_number = r->try_number;
+    a.job = r->job;
+    a.attempt = r->attempt;
+    a.state = to_string(JobState::running);
+    attempts.push_back(std::move(a));
+  }
+
+  // Removes the crash file of a dead host once no run it held is left to resume.
+  void forget_crash_file(int64_t pid) {
+    if (pid_alive(pid)) return;  // the pid is someone else's now: so is the file
+    sql::Stmt st(db_, "SELECT count(*) FROM run_locks WHERE pid = ?1 AND hostname = ?2");
+    st.bind(1, pid).bind(2, this_hostname());
+    st.step();
+    if (st.int64(0) > 0) return;
+    std::error_code ec;
+    std::filesystem::remove(crash_file_path(crash_dir_, pid), ec);
+  }
+
+  static std::string lock_key(const std::string& pipeline, const std::string& logical_date) {
+    return pipeline + '\n' + logical_date;
+  }
+
+  // The dead holder whose lock try_lock() took over for (pipeline, date); 0 when none.
+  int64_t take_dead_holder(const std::string& pipeline, const std::string& logical_date) {
+    auto it = dead_holders_.find(lock_key(pipeline, logical_date));
+    if (it == dead_holders_.end()) return 0;
+    const int64_t pid = it->second;
+    dead_holders_.erase(it);
+    return pid;
+  }
+
   // The run's newest attempt_log row id, 0 when it has none. Caller holds mu_.
   int64_t last_log_row(const std::string& run_id) {
     sql::Stmt st(db_, "SELECT COALESCE(max(id), 0) FROM attempt_log WHERE run_id = ?1");
@@ -355,9 +420,11 @@ class SqliteRunStore final : public RunStore {
   static bool is_running(const AttemptRow& a) { return a.state == to_string(JobState::running); }
   static bool is_deferred(const AttemptRow& a) { return a.state == to_string(JobState::deferred); }
 
-  std::mutex mu_;  // guards db_
+  std::mutex mu_;  // guards db_ and dead_holders_
   sql::Db db_;
   StoreWriter writer_;
+  std::string crash_dir_;  // where hosts of this store leave crash records
+  std::map<std::string, int64_t> dead_holders_;  // lock_key -> pid of the dead holder taken over
 };
 
 }  // namespace

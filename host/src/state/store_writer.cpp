@@ -189,6 +189,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
   for (auto& c : batch) has_writes |= c.kind != Change::Kind::callback;
   if (has_writes) {
     try {
+      const auto began = std::chrono::steady_clock::now();
       sql::Transaction tx(db_);
       logs_used_ = 0;
       finished_runs_.clear();  // pointers of an earlier, failed batch may be gone
@@ -206,6 +207,7 @@ void StoreWriter::apply_batch(std::vector<Change>& batch) {
       }
       write_logs();
       tx.commit();
+      commit_latency_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       forget_finished_runs();
       commits_.fetch_add(1);
     } catch (const StoreError& e) {
@@ -338,6 +340,7 @@ void StoreWriter::apply(const Change& c) {
       e.ended_ms = c.at_ms;
       e.duration_ms = c.duration_ms;
       e.error = c.text;
+      e.usage = c.usage;
       if (c.payload && c.payload->has_deferral) {
         const DeferredAttempt& d = c.payload->deferral;
         e.key = d.key;

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "state/commit_latency.hpp"
 #include "state/run_store.hpp"
 #include "state/sqlite_handle.hpp"
 
@@ -35,6 +36,7 @@ struct Change {
   const std::string* run_id = nullptr;
   int64_t at_ms = 0;  // when the change was submitted (Unix ms): the event's time, not the commit's
   int64_t duration_ms = 0;
+  AttemptUsage usage{};  // finished: what the attempt used (inline: nearly every end has it)
   std::string job;
   std::string config_hash;  // started, settled (finished: absorbed from its start)
   std::string text;  // error (finished), reason (settled), status (finish_run)
@@ -85,6 +87,7 @@ class StoreWriter {
   // The first write error not yet reported by flush().
   std::optional<std::string> error() const;
   int64_t commits() const { return commits_.load(); }
+  CommitLatency commit_latency() const { return commit_latency_.snapshot(); }
 
  private:
   void loop();
@@ -148,6 +151,7 @@ class StoreWriter {
   bool stop_ = false;
   std::optional<std::string> error_;
   std::atomic<int64_t> commits_{0};
+  CommitLatencyRecorder commit_latency_;
   std::thread thread_;
 };
 
